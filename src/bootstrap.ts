@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AppModule, rolesOf } from './app.module.js';
+import type { Env } from './config/env.schema.js';
+import { newId } from './common/ids.js';
+import { ProblemFilter } from './common/http/problem.filter.js';
+import type { InfraOptions } from './infra/infra.module.js';
+import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
+import { METRICS, type Metrics } from './infra/metrics/metrics.js';
+import { setupOpenApi } from './openapi.js';
+
+export interface Ordo {
+  app: INestApplicationContext;
+  /** Base URL of the HTTP server when this process serves the api role. */
+  url?: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends InfraOptions {
+  logger?: Logger;
+}
+
+/** Builds and starts the roles `env.MODE` asks for. The one entry point for main.ts and the tests. */
+export async function startOrdo(env: Env, options: StartOptions = {}): Promise<Ordo> {
+  const logger = options.logger ?? createLogger(env);
+  const module = AppModule.forRoot(env, logger, options);
+  const nestLogger = new PinoNestLogger(logger.child({ component: 'nest' }));
+
+  if (!rolesOf(env.MODE).includes('api')) {
+    const app = await NestFactory.createApplicationContext(module, { logger: nestLogger });
+    await app.init();
+    return { app, logger, close: () => app.close() };
+  }
+
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId(),
+    // Idle keep-alive sockets close at shutdown; requests in flight finish first.
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: nestLogger });
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
+  instrumentHttp(app);
+  setupOpenApi(app);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url, mode: env.MODE }, 'Ordo is listening');
+  return { app, url, logger, close: () => app.close() };
+}
+
+function instrumentHttp(app: NestFastifyApplication): void {
+  const metrics = app.get<Metrics>(METRICS);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const paginationQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export type PaginationQuery = z.infer<typeof paginationQuery>;
+
+export interface Page<T> {
+  data: T[];
+  meta: { page: number; per_page: number; total: number };
+}
+
+export function page<T>(data: T[], query: PaginationQuery, total: number): Page<T> {
+  return { data, meta: { page: query.page, per_page: query.per_page, total } };
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const weakSecrets = new Set(['secret', 'changeme', 'change-me', 'password', 'jwt-secret', 'development-only-secret']);
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .pipe(z.url().optional())
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Every variable Ordo reads. `.env.example` documents each one; keep the two in step.
+ * Nothing set means embedded defaults: PGlite, the table-queue bus and the in-process cache.
+ */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    MODE: z.enum(['all', 'api', 'worker', 'scheduler']).default('all'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((value) => (value === undefined ? undefined : value === 'true')),
+
+    DATA_DIR: z.string().default('./.ordo'),
+    DATABASE_URL: optionalUrl,
+    DATABASE_POOL_SIZE: positiveInt(10),
+    DATABASE_PREFIX: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,20}$/, 'lower-case letters, digits and _ only')
+      .default('ordo_tenant_'),
+    TENANT_SERVERS: z.string().optional(),
+    TENANT_POOL_MAX_OPEN: positiveInt(20),
+    TENANT_POOL_SIZE: positiveInt(5),
+    TENANT_POOL_IDLE_MS: positiveInt(60_000),
+
+    RABBITMQ_URL: optionalUrl,
+    BUS_NAMESPACE: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,40}$/, 'lower-case letters, digits, - and _ only')
+      .default('ordo'),
+    BUS_PREFETCH: positiveInt(16),
+    BUS_RETRY_DELAYS_MS: z
+      .string()
+      .default('1000,5000,30000,120000,600000')
+      .transform((value, ctx) => {
+        const delays = value.split(',').map((part) => Number(part.trim()));
+        if (delays.length === 0 || delays.some((delay) => !Number.isInteger(delay) || delay <= 0)) {
+          ctx.addIssue({ code: 'custom', message: 'a comma-separated list of positive whole milliseconds' });
+          return z.NEVER;
+        }
+        return delays;
+      }),
+    BUS_LEASE_MS: positiveInt(30_000),
+    OUTBOX_SWEEP_INTERVAL_MS: positiveInt(2_000),
+
+    REDIS_URL: optionalUrl,
+    REDIS_KEY_PREFIX: z.string().default('ordo:'),
+
+    JWT_SECRET: z.string().optional(),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    const secret = env.JWT_SECRET;
+    if (!secret) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when NODE_ENV=production' });
+    } else if (secret.length < 32 || weakSecrets.has(secret.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'too weak for production: use at least 32 random characters',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,58 @@
+import type { Envelope } from './envelope.js';
+
+/** A consumer as a transport sees it: a queue name, the event types bound to it, and what to run. */
+export interface Subscription {
+  /** Queue name: `[a-z][a-z0-9-]*`, unique in the deployment. */
+  consumer: string;
+  eventTypes: string[];
+  /** Resolves when the message's effect has committed; throws to ask for a retry. */
+  deliver(envelope: Envelope): Promise<void>;
+}
+
+/** A message that failed its last retry tier, as the bus hands it to the dead-letter store. */
+export interface FailedDelivery {
+  consumer: string;
+  envelope: Envelope;
+  error: string;
+}
+
+export interface DeadLetterSink {
+  store(failure: FailedDelivery): Promise<void>;
+}
+
+/**
+ * The message bus port.
+ *
+ * - `publish` resolves only once the broker has durably accepted every envelope (a committed insert,
+ *   or RabbitMQ publisher confirms). A rejection means "try again later"; the outbox keeps the rows.
+ * - Delivery is at least once: consumers get each message one or more times, never zero.
+ *   Exactly-once effects come from the inbox, not from the bus.
+ * - A failed delivery is retried after growing delays (`retryDelaysMs`); after the last one the
+ *   message goes to the dead-letter sink and leaves the queue. Nothing is requeued in a hot loop.
+ */
+export interface BusPort {
+  readonly kind: 'table' | 'rabbitmq';
+  /** Declares queues and bindings for these subscriptions; idempotent. Producers need not call it. */
+  declare(subscriptions: Subscription[]): Promise<void>;
+  publish(envelopes: Envelope[]): Promise<void>;
+  /** Puts an envelope on one consumer's queue only (dead-letter replay). */
+  sendTo(consumer: string, envelope: Envelope): Promise<void>;
+  /** Starts delivering to the subscriptions (declares them first). */
+  consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void>;
+  /** Stops taking new messages and waits for the ones in flight. */
+  stopConsuming(): Promise<void>;
+  /** Is the transport reachable right now? */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const BUS = Symbol('BUS');
+
+export interface BusOptions {
+  /** Prefix of every exchange, queue and table-bus consumer name (`ordo` → `ordo.events`). */
+  namespace: string;
+  /** Delay before each retry; the message is dead-lettered after the last. */
+  retryDelaysMs: number[];
+  /** Messages one consumer works on at once. */
+  prefetch: number;
+}

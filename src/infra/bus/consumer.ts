@@ -1,0 +1,40 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Db } from '../database/sql-database.js';
+import type { Envelope, EventDefinition } from './envelope.js';
+import type { Emit } from './unit-of-work.js';
+
+export const CONSUMER_METADATA = 'ordo:consumer';
+
+export interface ConsumerOptions {
+  /** Queue name, unique in the deployment: `[a-z][a-z0-9-]*`. */
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  events: EventDefinition<any>[];
+  /** Which database the handler's transaction (and its inbox row) lives in. */
+  scope: 'control' | 'tenant';
+}
+
+export interface HandlerContext {
+  /** The transaction the handler's writes, its inbox row and any emitted events commit in. */
+  tx: Db;
+  emit: Emit;
+  envelope: Envelope;
+}
+
+/** A message consumer: decorate a provider with `@Consumer(...)` and implement `handle`. */
+export interface MessageHandler<Payload = unknown> {
+  /**
+   * Optional work before the transaction opens (a slow external call): it runs again on every
+   * redelivery, so it must be safe to repeat. Keeping it out of the transaction keeps it from holding
+   * a connection (or, embedded, the whole database) while it waits.
+   */
+  prepare?(payload: Payload, envelope: Envelope): Promise<void>;
+  handle(payload: Payload, context: HandlerContext): Promise<void>;
+}
+
+/** Marks a provider as a bus consumer; the worker role discovers it at start and refuses duplicates. */
+export const Consumer = (options: ConsumerOptions): ClassDecorator => {
+  if (!/^[a-z][a-z0-9-]*$/.test(options.name)) throw new Error(`Consumer name "${options.name}" is not [a-z][a-z0-9-]*`);
+  if (options.events.length === 0) throw new Error(`Consumer "${options.name}" handles no events`);
+  return SetMetadata(CONSUMER_METADATA, options);
+};

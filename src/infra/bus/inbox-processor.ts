@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { TenantDatabases } from '../database/tenant-databases.port.js';
+import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
+import type { Subscription } from './bus.port.js';
+import type { ConsumerOptions, MessageHandler } from './consumer.js';
+import { eventDefinition, type Envelope } from './envelope.js';
+import { PermanentFailure } from './permanent-failure.js';
+import type { UnitOfWork } from './unit-of-work.js';
+
+export interface DeliveryObserver {
+  consumed(consumer: string, type: string, outcome: 'handled' | 'duplicate' | 'failed'): void;
+}
+
+/**
+ * Turns a consumer into a bus subscription with exactly-once effects: the handler's writes and the
+ * inbox row `(message id, consumer)` commit in one transaction, so a redelivered message finds its
+ * inbox row and does nothing.
+ */
+export class InboxProcessor {
+  constructor(
+    private readonly control: SqlDatabase,
+    private readonly tenants: TenantDatabases,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly log: Logger,
+    private readonly observer?: DeliveryObserver,
+  ) {}
+
+  subscription(options: ConsumerOptions, handler: MessageHandler): Subscription {
+    return {
+      consumer: options.name,
+      eventTypes: options.events.map((event) => event.type),
+      deliver: (envelope) => this.deliver(options, handler, envelope),
+    };
+  }
+
+  private async deliver(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
+    try {
+      const payload = this.parse(envelope);
+      const database = await this.databaseFor(options, envelope);
+      await handler.prepare?.(payload, envelope);
+      const outcome = await this.unitOfWork.run(database, async (tx, emit) => {
+        const fresh = await rowsOf(
+          tx,
+          sql`insert into inbox (message_id, consumer) values (${envelope.id}, ${options.name})
+              on conflict do nothing returning message_id`,
+        );
+        if (fresh.length === 0) return 'duplicate' as const;
+        await handler.handle(payload, { tx, emit, envelope });
+        return 'handled' as const;
+      });
+      this.observer?.consumed(options.name, envelope.type, outcome);
+    } catch (error) {
+      this.observer?.consumed(options.name, envelope.type, 'failed');
+      this.log.warn(
+        { err: error, consumer: options.name, type: envelope.type, messageId: envelope.id, attempt: envelope.attempt },
+        'message handler failed',
+      );
+      throw error;
+    }
+  }
+
+  private parse(envelope: Envelope): unknown {
+    const definition = eventDefinition(envelope.type);
+    if (!definition) throw new PermanentFailure(`No schema is registered for event type "${envelope.type}"`);
+    const parsed = definition.schema.safeParse(envelope.payload);
+    if (!parsed.success) {
+      throw new PermanentFailure(`Invalid ${envelope.type} payload: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  }
+
+  private async databaseFor(options: ConsumerOptions, envelope: Envelope): Promise<SqlDatabase> {
+    if (options.scope === 'control') return this.control;
+    if (!envelope.tenant) throw new PermanentFailure(`${envelope.type} has no tenant but ${options.name} is tenant-scoped`);
+    return this.tenants.forTenant(envelope.tenant);
+  }
+}

@@ -1,0 +1,131 @@
+import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
+import type { BusPort } from './bus.port.js';
+import type { Envelope } from './envelope.js';
+import { outbox } from './messaging.shared-tables.js';
+
+const BATCH = 200;
+/** How long a relay may hold claimed rows before another relay may publish them. */
+const CLAIM_SECONDS = 30;
+
+export interface RelayObserver {
+  published(count: number): void;
+  lag(database: string, seconds: number): void;
+}
+
+/**
+ * Moves outbox rows to the bus. `kick` runs right after a commit that wrote events; `sweep` is the
+ * scheduler's safety net for rows a crash or a broker outage left behind.
+ *
+ * Rows are claimed (a short lease), published with confirms, then marked. A crash between publish and
+ * mark republishes them later: delivery is at least once, and consumers' inboxes make it exactly-once.
+ */
+export class OutboxRelay {
+  private readonly running = new Map<SqlDatabase, Promise<void>>();
+  private readonly again = new Set<SqlDatabase>();
+
+  constructor(
+    private readonly bus: BusPort,
+    private readonly log: Logger,
+    private readonly observer?: RelayObserver,
+  ) {}
+
+  /** Publish this database's pending events soon; coalesces bursts of commits into one drain. */
+  kick(database: SqlDatabase): void {
+    if (this.running.has(database)) {
+      this.again.add(database);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(database);
+        try {
+          await this.drain(database, 0);
+        } catch (error) {
+          // The sweeper retries; an outage must not crash the request that committed.
+          this.log.warn({ err: error, database: database.name }, 'outbox relay could not publish; the sweeper will retry');
+          return;
+        }
+      } while (this.again.has(database));
+    })().finally(() => this.running.delete(database));
+    this.running.set(database, run);
+  }
+
+  /** Publishes rows older than `minAgeMs` (the ones no kick took care of) and reports the lag. */
+  async sweep(database: SqlDatabase, minAgeMs: number): Promise<number> {
+    const published = await this.drain(database, minAgeMs);
+    const [oldest] = await database.query<{ age: number | string | null }>(
+      sql`select extract(epoch from now() - min(occurred_at)) as age from outbox where published_at is null`,
+    );
+    this.observer?.lag(database.name, Number(oldest?.age ?? 0));
+    return published;
+  }
+
+  /** Waits for kicks in flight (graceful shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async drain(database: SqlDatabase, minAgeMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await this.claim(database, minAgeMs);
+      if (batch.length === 0) return total;
+      await this.bus.publish(batch);
+      await database.transaction((tx) =>
+        tx
+          .update(outbox)
+          .set({ publishedAt: sql`now()`, claimedUntil: null })
+          .where(inArray(outbox.id, batch.map((envelope) => envelope.id))),
+      );
+      total += batch.length;
+      this.observer?.published(batch.length);
+      if (batch.length < BATCH) return total;
+    }
+  }
+
+  private claim(database: SqlDatabase, minAgeMs: number): Promise<Envelope[]> {
+    return database.transaction(async (tx) => {
+      const ready = tx
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(
+          and(
+            isNull(outbox.publishedAt),
+            or(isNull(outbox.claimedUntil), lt(outbox.claimedUntil, sql`now()`)),
+            lte(outbox.occurredAt, sql`now() - ${minAgeMs}::int * interval '1 millisecond'`),
+          ),
+        )
+        .orderBy(asc(outbox.occurredAt))
+        .limit(BATCH)
+        .for('update', { skipLocked: true });
+      const rows = await rowsOf<{
+        id: string;
+        type: string;
+        tenant: string | null;
+        aggregate_id: string;
+        payload: unknown;
+        traceparent: string | null;
+        occurred_at: string | Date;
+      }>(
+        tx,
+        sql`update outbox set claimed_until = now() + ${CLAIM_SECONDS}::int * interval '1 second'
+            where id in (${ready})
+            returning id, type, tenant, aggregate_id, payload, traceparent, occurred_at`,
+      );
+      return rows
+        .map((row) => ({
+          id: row.id,
+          type: row.type,
+          tenant: row.tenant,
+          aggregateId: row.aggregate_id,
+          occurredAt: new Date(row.occurred_at).toISOString(),
+          attempt: 1,
+          ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+          payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload,
+        }))
+        .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
+    });
+  }
+}

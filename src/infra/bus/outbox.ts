@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm';
+import { newId } from '../../common/ids.js';
+import type { Db } from '../database/sql-database.js';
+import type { Envelope, EventDefinition } from './envelope.js';
+import { outbox } from './messaging.shared-tables.js';
+
+export interface OutboxEvent<Payload> {
+  aggregateId: string;
+  payload: Payload;
+  /** The tenant whose data the event is about; null for platform events. */
+  tenant?: string | null;
+  traceparent?: string;
+}
+
+/**
+ * Writes an event into the outbox of the database `tx` belongs to, as part of that transaction.
+ * Validates the payload now, so a producer bug fails the state change instead of poisoning consumers.
+ */
+export async function writeToOutbox<Payload>(
+  tx: Db,
+  definition: EventDefinition<Payload>,
+  event: OutboxEvent<Payload>,
+): Promise<Envelope<Payload>> {
+  const payload = definition.schema.parse(event.payload);
+  const envelope: Envelope<Payload> = {
+    id: newId(),
+    type: definition.type,
+    tenant: event.tenant ?? null,
+    aggregateId: event.aggregateId,
+    occurredAt: new Date().toISOString(),
+    attempt: 1,
+    traceparent: event.traceparent,
+    payload,
+  };
+  await tx.insert(outbox).values({
+    id: envelope.id,
+    type: envelope.type,
+    tenant: envelope.tenant,
+    aggregateId: envelope.aggregateId,
+    payload: envelope.payload as object,
+    traceparent: envelope.traceparent ?? null,
+    occurredAt: sql`${envelope.occurredAt}::timestamptz`,
+  });
+  return envelope;
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Logger } from 'pino';
+import type { DeadLetterSink, Subscription } from './bus.port.js';
+import { envelopeSchema, type Envelope } from './envelope.js';
+import { describeError } from './permanent-failure.js';
+import { envelopeMessage, type RabbitPublisher } from './rabbit-publisher.js';
+import type { RabbitNames } from './rabbit-topology.js';
+import { retryDelay } from './retry-policy.js';
+
+/** Headers are limited to 64 KiB per message; a stack-sized error message must not make the copy fail. */
+const MAX_ERROR_HEADER = 4_000;
+
+export interface RabbitConsumerContext {
+  names: RabbitNames;
+  retryDelaysMs: readonly number[];
+  /** The live connection's publisher: retries and dead-letter copies go out with confirms. */
+  publisher: RabbitPublisher;
+  deadLetters: DeadLetterSink;
+  /** Shared with the bus, so stopping waits for handlers of every connection, old ones included. */
+  inFlight: Set<Promise<void>>;
+  /** Called when this consumer can no longer settle messages; the bus reconnects. */
+  broken(reason: string): void;
+  log: Logger;
+}
+
+/**
+ * One subscription consuming its queue on its own channel; the channel's prefetch bounds the messages
+ * it works on at once. Every message is acked exactly when it left the queue for good: handled, moved
+ * to a retry tier, or dead-lettered. Never nacked: a message that could not be settled stays unacked
+ * and returns to the queue when the channel closes — a redelivery, which the inbox makes harmless.
+ */
+export class RabbitConsumer {
+  private consumerTag: string | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly channel: Channel,
+    private readonly subscription: Subscription,
+    private readonly context: RabbitConsumerContext,
+  ) {}
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  async start(): Promise<void> {
+    const { consumerTag } = await this.channel.consume(this.context.names.queue(this.subscription.consumer), (message) =>
+      this.onMessage(message),
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  /** Stops taking messages; ones the broker already pushed are left unacked and return when the channel closes. */
+  async cancel(): Promise<void> {
+    this.stopped = true;
+    if (this.consumerTag) await this.channel.cancel(this.consumerTag);
+  }
+
+  private onMessage(message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (queue deleted, node down): only a fresh declare and consume help.
+      if (!this.stopped) this.context.broken(`consumer ${this.subscription.consumer} was cancelled by the broker`);
+      return;
+    }
+    if (this.stopped) return;
+    const work = this.handle(message).finally(() => this.context.inFlight.delete(work));
+    this.context.inFlight.add(work);
+  }
+
+  private async handle(message: ConsumeMessage): Promise<void> {
+    const { consumer } = this.subscription;
+    try {
+      await this.settle(message);
+    } catch (error) {
+      this.context.log.error(
+        { err: error, consumer, messageId: message.properties.messageId },
+        'rabbit bus could not settle a message; it will be redelivered',
+      );
+      // Until its channel closes, the unacked message would hold a prefetch slot forever.
+      this.context.broken(`consumer ${consumer} could not settle a message`);
+      return;
+    }
+    try {
+      this.channel.ack(message);
+    } catch (error) {
+      // The channel died after the work was done: the broker redelivers, the inbox dedupes.
+      this.context.log.warn({ err: error, consumer, messageId: message.properties.messageId }, 'rabbit bus could not ack');
+    }
+  }
+
+  /** Resolves once the message may be acked. */
+  private async settle(message: ConsumeMessage): Promise<void> {
+    const read = readEnvelope(message);
+    if ('invalid' in read) return this.deadLetter(read.envelope, read.invalid, message);
+    const { envelope } = read;
+    try {
+      await this.subscription.deliver(envelope);
+      return;
+    } catch (error) {
+      const delayMs = retryDelay(this.context.retryDelaysMs, envelope.attempt, error);
+      if (delayMs === null) return this.deadLetter(envelope, describeError(error), message);
+      this.context.log.warn(
+        { err: error, consumer: this.subscription.consumer, messageId: envelope.id, attempt: envelope.attempt, delayMs },
+        'delivery failed; retrying later',
+      );
+      const retryQueue = this.context.names.retryQueue(this.subscription.consumer, delayMs);
+      await this.context.publisher.publish([envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })]);
+    }
+  }
+
+  /**
+   * The store in Postgres is the record operators list and replay; the `.dlq` copy (the bytes as
+   * delivered, error in a header) is for RabbitMQ's own tooling and is written only once the record is.
+   */
+  private async deadLetter(envelope: Envelope, error: string, message: ConsumeMessage): Promise<void> {
+    const { consumer } = this.subscription;
+    this.context.log.error({ consumer, messageId: envelope.id, type: envelope.type, attempt: envelope.attempt, error }, 'dead-lettering');
+    await this.context.deadLetters.store({ consumer, envelope, error });
+    await this.context.publisher.publish([
+      {
+        exchange: '',
+        routingKey: this.context.names.deadLetterQueue(consumer),
+        content: message.content,
+        properties: {
+          persistent: true,
+          contentType: message.properties.contentType as string | undefined,
+          messageId: envelope.id,
+          type: envelope.type,
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: { 'x-ordo-consumer': consumer, 'x-ordo-error': error.slice(0, MAX_ERROR_HEADER) },
+        },
+      },
+    ]);
+  }
+}
+
+type ReadResult = { envelope: Envelope } | { envelope: Envelope; invalid: string };
+
+/**
+ * A body that is not an envelope can never succeed, so it is dead-lettered at once rather than dropped:
+ * the dead-letter store keeps a synthetic envelope carrying the raw body (so an operator sees what
+ * arrived), and the `.dlq` copy keeps the exact bytes.
+ */
+function readEnvelope(message: ConsumeMessage): ReadResult {
+  const text = message.content.toString('utf8');
+  let reason: string;
+  try {
+    const parsed = envelopeSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return { envelope: parsed.data as Envelope };
+    reason = `not an envelope: ${parsed.error.message}`;
+  } catch (error) {
+    reason = `unparseable message body: ${describeError(error)}`;
+  }
+  const { messageId, type } = message.properties as { messageId?: unknown; type?: unknown };
+  const envelope: Envelope = {
+    id: typeof messageId === 'string' && UUID.test(messageId) ? messageId : randomUUID(),
+    type: typeof type === 'string' && type ? type : 'unknown',
+    tenant: null,
+    aggregateId: '',
+    occurredAt: new Date().toISOString(),
+    attempt: 1,
+    payload: { unreadableBody: text },
+  };
+  return { envelope, invalid: `PermanentFailure: ${reason}` };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

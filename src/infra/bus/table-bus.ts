@@ -1,0 +1,227 @@
+import { EventEmitter } from 'node:events';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { SqlDatabase } from '../database/sql-database.js';
+import type { BusOptions, BusPort, DeadLetterSink, Subscription } from './bus.port.js';
+import type { Envelope } from './envelope.js';
+import { describeError } from './permanent-failure.js';
+import { retryDelay } from './retry-policy.js';
+
+const IDLE_POLL_MS = 200;
+
+interface ClaimedRow {
+  id: number;
+  envelope: Envelope | string;
+  attempt: number;
+}
+
+/**
+ * The embedded bus: durable queue tables in the control database. Works on PGlite (one process) and
+ * on PostgreSQL (many processes), claiming with `FOR UPDATE SKIP LOCKED` and a lease.
+ */
+export class TableBus implements BusPort {
+  readonly kind = 'table' as const;
+  private readonly wakeups = new EventEmitter().setMaxListeners(0);
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Rows being handled here, whose leases the heartbeat keeps extending. */
+  private readonly leased = new Set<number>();
+  private heartbeat?: NodeJS.Timeout;
+  private consuming = false;
+  /**
+   * How long a claimed message stays invisible to other workers. A live worker keeps extending it;
+   * a crashed worker's messages come back once it runs out.
+   */
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly database: SqlDatabase,
+    private readonly options: BusOptions & { leaseMs?: number },
+    private readonly log: Logger,
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  async declare(subscriptions: Subscription[]): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      for (const { consumer, eventTypes } of subscriptions) {
+        for (const eventType of eventTypes) {
+          await tx.execute(
+            sql`insert into bus_bindings (consumer, event_type) values (${consumer}, ${eventType}) on conflict do nothing`,
+          );
+        }
+        await tx.execute(
+          sql`delete from bus_bindings where consumer = ${consumer}
+              and not (event_type = any(${sql.raw(`array[${eventTypes.map(quote).join(',') || "''"}]`)}))`,
+        );
+      }
+    });
+  }
+
+  async publish(envelopes: Envelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    await this.database.transaction(async (tx) => {
+      for (const envelope of envelopes) {
+        await tx.execute(
+          sql`insert into bus_messages (message_id, consumer, envelope)
+              select ${envelope.id}, consumer, ${JSON.stringify(envelope)}::jsonb
+              from bus_bindings where event_type = ${envelope.type}
+              on conflict (consumer, message_id) do nothing`,
+        );
+      }
+    });
+    this.wakeups.emit('message');
+  }
+
+  async sendTo(consumer: string, envelope: Envelope): Promise<void> {
+    await this.database.query(
+      sql`insert into bus_messages (message_id, consumer, envelope, attempt)
+          values (${envelope.id}, ${consumer}, ${JSON.stringify(envelope)}::jsonb, ${envelope.attempt})
+          on conflict (consumer, message_id)
+          do update set envelope = excluded.envelope, attempt = excluded.attempt, available_at = now(), locked_until = null`,
+    );
+    this.wakeups.emit('message');
+  }
+
+  async consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void> {
+    await this.declare(subscriptions);
+    this.consuming = true;
+    for (const subscription of subscriptions) this.loops.push(this.loop(subscription, deadLetters));
+    this.heartbeat ??= setInterval(() => void this.extendLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
+  }
+
+  async stopConsuming(): Promise<void> {
+    this.consuming = false;
+    this.wakeups.emit('message');
+    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.inFlight]);
+    this.loops.length = 0;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      await this.database.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
+  }
+
+  private async loop(subscription: Subscription, deadLetters: DeadLetterSink): Promise<void> {
+    const mine = new Set<Promise<void>>();
+    while (this.consuming) {
+      const room = this.options.prefetch - mine.size;
+      let claimed: ClaimedRow[] = [];
+      if (room > 0) {
+        try {
+          claimed = await this.claim(subscription.consumer, room);
+        } catch (error) {
+          this.log.warn({ err: error, consumer: subscription.consumer }, 'table bus could not claim messages');
+        }
+      }
+      for (const row of claimed) {
+        const work = this.handle(subscription, row, deadLetters).finally(() => {
+          mine.delete(work);
+          this.inFlight.delete(work);
+        });
+        mine.add(work);
+        this.inFlight.add(work);
+      }
+      if (claimed.length === 0 || mine.size >= this.options.prefetch) {
+        await this.waitForWork(mine);
+      }
+    }
+  }
+
+  /** Sleeps until a message is published here, one of ours finishes, or the idle poll interval passes. */
+  private async waitForWork(mine: Set<Promise<void>>): Promise<void> {
+    let onMessage: () => void = () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const wake = new Promise<void>((resolve) => {
+      onMessage = resolve;
+      timer = setTimeout(resolve, IDLE_POLL_MS);
+      this.wakeups.once('message', onMessage);
+    });
+    const candidates: Promise<unknown>[] = [wake];
+    if (mine.size >= this.options.prefetch) candidates.push(...mine);
+    await Promise.race(candidates);
+    clearTimeout(timer);
+    this.wakeups.off('message', onMessage);
+  }
+
+  private claim(consumer: string, limit: number): Promise<ClaimedRow[]> {
+    return this.database.query<ClaimedRow>(
+      sql`update bus_messages set locked_until = now() + ${this.leaseMs}::int * interval '1 millisecond'
+          where id in (
+            select id from bus_messages
+            where consumer = ${consumer} and available_at <= now()
+              and (locked_until is null or locked_until < now())
+            order by id
+            limit ${limit}
+            for update skip locked)
+          returning id, envelope, attempt`,
+    );
+  }
+
+  private async handle(subscription: Subscription, row: ClaimedRow, deadLetters: DeadLetterSink): Promise<void> {
+    const stored = typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope;
+    const envelope = { ...stored, attempt: row.attempt };
+    this.leased.add(row.id);
+    try {
+      await subscription.deliver(envelope);
+      await this.database.query(sql`delete from bus_messages where id = ${row.id}`);
+    } catch (error) {
+      await this.fail(subscription.consumer, row.id, envelope, error, deadLetters).catch((failure: unknown) =>
+        // The lease runs out and the message comes back: nothing is lost.
+        this.log.error({ err: failure, consumer: subscription.consumer }, 'table bus could not record a failure'),
+      );
+    } finally {
+      this.leased.delete(row.id);
+    }
+  }
+
+  private async extendLeases(): Promise<void> {
+    if (this.leased.size === 0) return;
+    const ids = [...this.leased];
+    try {
+      await this.database.query(
+        sql`update bus_messages set locked_until = now() + ${this.leaseMs}::int * interval '1 millisecond'
+            where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'table bus could not extend its leases');
+    }
+  }
+
+  private async fail(
+    consumer: string,
+    rowId: number,
+    envelope: Envelope,
+    error: unknown,
+    deadLetters: DeadLetterSink,
+  ): Promise<void> {
+    const delay = retryDelay(this.options.retryDelaysMs, envelope.attempt, error);
+    const message = describeError(error);
+    if (delay === null) {
+      await deadLetters.store({ consumer, envelope, error: message });
+      await this.database.query(sql`delete from bus_messages where id = ${rowId}`);
+      return;
+    }
+    await this.database.query(
+      sql`update bus_messages
+          set attempt = attempt + 1, locked_until = null, last_error = ${message},
+              available_at = now() + ${delay}::int * interval '1 millisecond'
+          where id = ${rowId}`,
+    );
+  }
+}
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

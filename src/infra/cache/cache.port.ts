@@ -1,0 +1,47 @@
+/**
+ * The cache port: short-lived shared state. In-process when REDIS_URL is unset, Redis when set.
+ *
+ * Contract:
+ * - `get` after `set` returns the value until `ttlMs` passes, `delete` runs, or one of its tags is invalidated.
+ * - `invalidateTags` bumps a version per tag (never scans keys); entries stored under an older version miss.
+ * - When the backing store is unreachable, reads miss, writes are dropped, `isHealthy` is false, and
+ *   nothing throws: a cache outage slows requests down, it never fails them.
+ * - `tryLock` gives at most one holder per key across every process sharing the store; the lock lapses
+ *   after `ttlMs` if its holder dies. With the store down it returns null (nobody holds it).
+ * - `hit` counts one event against a fixed window and says whether it is within `limit`; with the store
+ *   down it allows (fail open) so an outage does not lock users out.
+ */
+export interface CachePort {
+  readonly kind: 'memory' | 'redis';
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, options: CacheSetOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  invalidateTags(tags: string[]): Promise<void>;
+  /** Returns the cached value, or loads, stores and returns it. */
+  wrap<T>(key: string, options: CacheSetOptions, load: () => Promise<T>): Promise<T>;
+  tryLock(key: string, ttlMs: number): Promise<CacheLock | null>;
+  hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CacheSetOptions {
+  ttlMs: number;
+  tags?: string[];
+}
+
+export interface CacheLock {
+  /** Releases the lock if this holder still owns it; a no-op otherwise. */
+  release(): Promise<void>;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Events counted in the current window, this one included. */
+  count: number;
+  remaining: number;
+  /** Milliseconds until the window resets (use for `Retry-After`). */
+  retryAfterMs: number;
+}
+
+export const CACHE = Symbol('CACHE');

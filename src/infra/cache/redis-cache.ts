@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { CacheLock, CachePort, CacheSetOptions, RateLimitResult } from './cache.port.js';
+
+export interface RedisCacheOptions {
+  url: string;
+  /** Put before every key, so environments, tenants of one Redis, and test files never collide. */
+  keyPrefix: string;
+  logger?: Logger;
+}
+
+/** One outage makes every call fail; one warning per this many ms tells the operator enough. */
+const WARN_EVERY_MS = 5_000;
+/** Calls made before the first connection settles wait this long at most, then degrade. */
+const FIRST_CONNECT_WAIT_MS = 1_000;
+
+// Compare-and-delete: after a lapse someone else may own the key, and only the owner may free it.
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+// Count and start the window in one step; a counter left without an expiry would block forever.
+const HIT_LUA = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+/** Commands ioredis defines from the `scripts` option (EVALSHA, falling back to EVAL). */
+interface Scripts {
+  releaseLock(key: string, token: string): Promise<number>;
+  hitWindow(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+/** What an entry key holds: the value and the version of each tag when it was written. */
+interface Stored {
+  v: unknown;
+  t?: [tag: string, version: number][];
+}
+
+/**
+ * The Redis cache, shared by every process on the same Redis and key prefix.
+ *
+ * Degrades instead of failing (see the port): no offline queue, no per-command retries and a short
+ * command timeout make calls fail fast while Redis is away; each failure becomes a miss, a dropped
+ * write, an allowed hit or a null lock, and ioredis keeps reconnecting in the background.
+ *
+ * Tag versions are keys without a TTL. Use a `volatile-*` eviction policy (or none) so Redis never
+ * evicts them: a lost version key resets to 0 and could make entries from before an invalidation
+ * valid again. An invalidation dropped during an outage leaves stale values until their TTL.
+ */
+export class RedisCache implements CachePort {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis & Scripts;
+  private readonly firstConnect: Promise<void>;
+  private lastWarnAt = 0;
+  private degraded = false;
+
+  constructor(private readonly options: RedisCacheOptions) {
+    this.redis = new Redis(options.url, {
+      // RESP2: we only use strings, integers and arrays, which read the same in both protocols, and
+      // RESP2 skips the HELLO round trip and works through proxies that do not speak RESP3.
+      protocol: 2,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 500,
+      // A socket that stops answering while commands wait is dropped and reconnected, so a stalled
+      // Redis costs each call one fast failure instead of a full command timeout.
+      socketTimeout: 1_000,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(100 * 2 ** times, 5_000),
+      scripts: {
+        releaseLock: { lua: RELEASE_LUA, numberOfKeys: 1 },
+        hitWindow: { lua: HIT_LUA, numberOfKeys: 1 },
+      },
+    }) as Redis & Scripts;
+    this.redis.on('error', (error: Error) => this.warn('connection', error));
+    this.redis.on('ready', () => {
+      if (!this.degraded) return;
+      this.degraded = false;
+      this.options.logger?.info('cache: Redis is reachable again');
+    });
+    this.firstConnect = this.settleFirstConnect();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return this.attempt<T | undefined>('get', undefined, async () => {
+      const raw = await this.redis.get(this.key('v', key));
+      if (raw === null) return undefined;
+      const stored = JSON.parse(raw) as Stored;
+      const tagged = stored.t ?? [];
+      if (tagged.length > 0) {
+        const now = await this.versions(tagged.map(([tag]) => tag));
+        if (tagged.some(([, version], i) => now[i] !== version)) return undefined;
+      }
+      return stored.v as T;
+    });
+  }
+
+  async set<T>(key: string, value: T, options: CacheSetOptions): Promise<void> {
+    await this.attempt('set', undefined, async () => {
+      const tags = options.tags ?? [];
+      await this.store(key, value, options.ttlMs, tags, await this.versions(tags));
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.attempt('delete', undefined, async () => {
+      await this.redis.del(this.key('v', key));
+    });
+  }
+
+  async invalidateTags(tags: string[]): Promise<void> {
+    await this.attempt('invalidateTags', undefined, async () => {
+      await Promise.all(tags.map((tag) => this.redis.incr(this.key('tag', tag))));
+    });
+  }
+
+  async wrap<T>(key: string, options: CacheSetOptions, load: () => Promise<T>): Promise<T> {
+    const cached = await this.get<T>(key);
+    if (cached !== undefined) return cached;
+    const tags = options.tags ?? [];
+    // Versions read before loading: an invalidation during the load leaves this value stale.
+    const versions = await this.attempt<number[] | null>('wrap', null, () => this.versions(tags));
+    const value = await load();
+    if (versions) {
+      await this.attempt('wrap', undefined, () => this.store(key, value, options.ttlMs, tags, versions));
+    }
+    return value;
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<CacheLock | null> {
+    const lockKey = this.key('lock', key);
+    return this.attempt<CacheLock | null>('tryLock', null, async () => {
+      const token = randomUUID();
+      const taken = await this.redis.set(lockKey, token, 'PX', ttl(ttlMs), 'NX');
+      if (taken !== 'OK') return null;
+      return {
+        // With Redis down the release is dropped; the lock then lapses after its TTL.
+        release: () =>
+          this.attempt('release', undefined, async () => {
+            await this.redis.releaseLock(lockKey, token);
+          }),
+      };
+    });
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    const open: RateLimitResult = { allowed: true, count: 0, remaining: limit, retryAfterMs: 0 };
+    return this.attempt('hit', open, async () => {
+      const [count, pttl] = await this.redis.hitWindow(this.key('rl', key), ttl(windowMs));
+      return {
+        allowed: count <= limit,
+        count,
+        remaining: Math.max(0, limit - count),
+        retryAfterMs: Math.max(1, pttl),
+      };
+    });
+  }
+
+  async isHealthy(): Promise<boolean> {
+    await this.firstConnect;
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === 'ready') {
+      try {
+        await this.redis.quit(); // lets in-flight replies arrive
+        return;
+      } catch {
+        // fall through: the connection died while quitting
+      }
+    }
+    this.redis.disconnect(); // also stops the reconnect loop, so a down Redis cannot hang shutdown
+  }
+
+  private key(kind: 'v' | 'tag' | 'lock' | 'rl', key: string): string {
+    return `${this.options.keyPrefix}${kind}:${key}`;
+  }
+
+  /** Current version of each tag; a tag never invalidated is at 0. */
+  private async versions(tags: readonly string[]): Promise<number[]> {
+    if (tags.length === 0) return [];
+    const raw = await this.redis.mget(tags.map((tag) => this.key('tag', tag)));
+    return raw.map((version) => Number(version ?? 0));
+  }
+
+  private async store(
+    key: string,
+    value: unknown,
+    ttlMs: number,
+    tags: readonly string[],
+    versions: readonly number[],
+  ): Promise<void> {
+    const stored: Stored = { v: value };
+    if (tags.length > 0) stored.t = tags.map((tag, i) => [tag, versions[i] ?? 0]);
+    await this.redis.set(this.key('v', key), JSON.stringify(stored), 'PX', ttl(ttlMs));
+  }
+
+  /** Runs one Redis operation; any failure becomes `fallback` and a (rate-limited) warning. */
+  private async attempt<R>(what: string, fallback: R, run: () => Promise<R>): Promise<R> {
+    await this.firstConnect;
+    try {
+      return await run();
+    } catch (error) {
+      this.warn(what, error);
+      return fallback;
+    }
+  }
+
+  private warn(what: string, error: unknown): void {
+    this.degraded = true;
+    const now = Date.now();
+    if (now - this.lastWarnAt < WARN_EVERY_MS) return;
+    this.lastWarnAt = now;
+    this.options.logger?.warn(
+      { err: error, operation: what },
+      'cache: Redis unavailable; serving misses, dropping writes, allowing rate-limited calls',
+    );
+  }
+
+  /**
+   * Without an offline queue, calls made while the first connection is still opening would all miss;
+   * so they wait for it to settle (ready, or failed), but never longer than FIRST_CONNECT_WAIT_MS.
+   */
+  private settleFirstConnect(): Promise<void> {
+    return new Promise((resolve) => {
+      const settle = () => {
+        clearTimeout(timer);
+        for (const event of ['ready', 'error', 'end'] as const) this.redis.off(event, settle);
+        resolve();
+      };
+      const timer = setTimeout(settle, FIRST_CONNECT_WAIT_MS);
+      timer.unref();
+      for (const event of ['ready', 'error', 'end'] as const) this.redis.once(event, settle);
+    });
+  }
+}
+
+/** Redis wants a positive integer of milliseconds. */
+function ttl(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}

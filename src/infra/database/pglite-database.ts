@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import type { Db, SqlDatabase } from './sql-database.js';
+
+export interface PgliteOptions {
+  /** Directory for the database files; omitted → in memory. */
+  dataDir?: string;
+  /** A tarball from `dumpDataDir()` to start from (tests load a migrated snapshot instead of migrating). */
+  loadDataDir?: Blob;
+}
+
+/**
+ * The embedded database: PostgreSQL compiled to WebAssembly, in this process.
+ * One PGlite instance serves the control database and, as schemas, every tenant (see TenantDatabaseManager).
+ */
+export class PgliteDatabase implements SqlDatabase {
+  readonly kind = 'pglite' as const;
+  readonly name = 'public';
+  readonly db: Db;
+
+  private constructor(readonly client: PGlite) {
+    this.db = drizzle(client) as unknown as Db;
+  }
+
+  static async open(options: PgliteOptions = {}): Promise<PgliteDatabase> {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    return new PgliteDatabase(client);
+  }
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(tx as unknown as Db));
+  }
+
+  async query<Row>(statement: SQL): Promise<Row[]> {
+    const result = (await this.db.execute(statement)) as unknown as { rows: Row[] };
+    return result.rows;
+  }
+
+  async ping(): Promise<void> {
+    await this.db.execute(sql`select 1`);
+  }
+
+  /** A view of this database whose every statement runs under `search_path = schema`. */
+  schemaView(schema: string): SqlDatabase {
+    return new PgliteSchemaView(this, schema);
+  }
+
+  async close(): Promise<void> {
+    if (!this.client.closed) await this.client.close();
+  }
+}
+
+/**
+ * A tenant schema inside the one PGlite database. Each call runs in a transaction that first sets the
+ * search path, so unqualified SQL written for a tenant database resolves to this tenant's tables.
+ * PGlite runs one transaction at a time, so two tenants' statements never interleave.
+ */
+class PgliteSchemaView implements SqlDatabase {
+  readonly kind = 'pglite' as const;
+
+  constructor(
+    private readonly owner: PgliteDatabase,
+    readonly name: string,
+  ) {}
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return this.owner.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local search_path to "${this.name}"`));
+      return work(tx);
+    });
+  }
+
+  query<Row>(statement: SQL): Promise<Row[]> {
+    return this.transaction(async (tx) => {
+      const result = (await tx.execute(statement)) as unknown as { rows: Row[] };
+      return result.rows;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.owner.ping();
+  }
+
+  async close(): Promise<void> {
+    // The schema lives in the shared instance, which its owner closes.
+  }
+}

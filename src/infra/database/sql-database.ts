@@ -1,0 +1,34 @@
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+
+/** A Drizzle handle; the same query code runs on PGlite and on PostgreSQL. */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+/**
+ * The database port. One instance is one database (or, embedded, one schema of the PGlite database).
+ * `transaction` is the unit of work: state changes, outbox rows and inbox rows commit together.
+ */
+export interface SqlDatabase {
+  readonly kind: 'pglite' | 'postgres';
+  /** Schema or database name, for logs and errors. */
+  readonly name: string;
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs one statement outside an explicit transaction and returns its rows. */
+  query<Row>(statement: SQL): Promise<Row[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const CONTROL_DATABASE = Symbol('CONTROL_DATABASE');
+
+/** Rows of a raw statement run on a Drizzle handle; PGlite and node-postgres both answer `{ rows }`. */
+export async function rowsOf<Row>(db: Db, statement: SQL): Promise<Row[]> {
+  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
+  return result.rows;
+}
+
+/** Affected-row count of a raw statement (`affectedRows` on PGlite, `rowCount` on node-postgres). */
+export async function countOf(db: Db, statement: SQL): Promise<number> {
+  const result = (await db.execute(statement)) as unknown as { rowCount?: number | null; affectedRows?: number };
+  return result.rowCount ?? result.affectedRows ?? 0;
+}

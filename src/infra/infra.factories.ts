@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.schema.js';
+import type { BusOptions, BusPort } from './bus/bus.port.js';
+import { RabbitBus } from './bus/rabbit-bus.js';
+import { TableBus } from './bus/table-bus.js';
+import type { CachePort } from './cache/cache.port.js';
+import { MemoryCache } from './cache/memory-cache.js';
+import { RedisCache } from './cache/redis-cache.js';
+import { migrate } from './database/migrator.js';
+import { PgliteDatabase } from './database/pglite-database.js';
+import { PostgresDatabase } from './database/postgres-database.js';
+import type { SqlDatabase } from './database/sql-database.js';
+import { TenantDatabaseManager } from './database/tenant-database-manager.js';
+import type { TenantDatabases } from './database/tenant-databases.port.js';
+import type { Metrics } from './metrics/metrics.js';
+
+/** `DATA_DIR=:memory:` keeps the embedded database in memory (tests, throwaway demos). */
+export const IN_MEMORY = ':memory:';
+
+/** PostgreSQL when DATABASE_URL is set, PGlite under DATA_DIR otherwise; control migrations applied. */
+export async function openControlDatabase(env: Env, log: Logger): Promise<SqlDatabase> {
+  const database = env.DATABASE_URL
+    ? new PostgresDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: `ordo-${env.MODE}` })
+    : await PgliteDatabase.open({ dataDir: env.DATA_DIR === IN_MEMORY ? undefined : join(env.DATA_DIR, 'pgdata') });
+  const { applied, version } = await migrate(database, 'control');
+  log.info({ database: database.kind, applied, version }, 'control database ready');
+  return database;
+}
+
+export function createTenantDatabases(env: Env, control: SqlDatabase, log: Logger, metrics: Metrics): TenantDatabases {
+  return new TenantDatabaseManager({
+    control,
+    controlUrl: env.DATABASE_URL,
+    prefix: env.DATABASE_PREFIX,
+    servers: env.TENANT_SERVERS,
+    maxOpenPools: env.TENANT_POOL_MAX_OPEN,
+    poolSize: env.TENANT_POOL_SIZE,
+    idleMs: env.TENANT_POOL_IDLE_MS,
+    log,
+    onPoolsChanged: (open: number) => metrics.tenantPoolsOpen.set(open),
+  });
+}
+
+export function busOptions(env: Env): BusOptions {
+  return { namespace: env.BUS_NAMESPACE, retryDelaysMs: env.BUS_RETRY_DELAYS_MS, prefetch: env.BUS_PREFETCH };
+}
+
+/** RabbitMQ when RABBITMQ_URL is set, queue tables in the control database otherwise. */
+export function createBus(env: Env, control: SqlDatabase, log: Logger): BusPort {
+  return env.RABBITMQ_URL
+    ? new RabbitBus({ url: env.RABBITMQ_URL, ...busOptions(env) }, log)
+    : new TableBus(control, { ...busOptions(env), leaseMs: env.BUS_LEASE_MS }, log);
+}
+
+/** Redis when REDIS_URL is set, in-process otherwise. */
+export function createCache(env: Env, log: Logger): CachePort {
+  return env.REDIS_URL ? new RedisCache({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: log }) : new MemoryCache();
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RelayObserver } from '../bus/outbox-relay.js';
+import type { DeliveryObserver } from '../bus/inbox-processor.js';
+import type { DeadLetterObserver } from '../bus/dead-letter-store.js';
+
+export const METRICS = Symbol('METRICS');
+
+/** Every Prometheus instrument Ordo exports, on a registry of its own (no global state between apps in tests). */
+export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObserver {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'ordo_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly busPublished = new Counter({
+    name: 'ordo_bus_published_total',
+    help: 'Events published from an outbox to the bus',
+    registers: [this.registry],
+  });
+
+  readonly busConsumed = new Counter({
+    name: 'ordo_bus_consumed_total',
+    help: 'Messages delivered to consumers, by outcome (handled, duplicate, failed)',
+    labelNames: ['consumer', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly busDeadLettered = new Counter({
+    name: 'ordo_bus_dead_lettered_total',
+    help: 'Messages moved to the dead-letter store after their last retry',
+    labelNames: ['consumer', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxLag = new Gauge({
+    name: 'ordo_outbox_lag_seconds',
+    help: 'Age of the oldest unpublished outbox event, per database, as of the last sweep',
+    labelNames: ['database'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tenantPoolsOpen = new Gauge({
+    name: 'ordo_tenant_pools_open',
+    help: 'Tenant database connection pools open in this process',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ordo_' });
+  }
+
+  published(count: number): void {
+    this.busPublished.inc(count);
+  }
+  lag(database: string, seconds: number): void {
+    this.outboxLag.set({ database }, seconds);
+  }
+  consumed(consumer: string, type: string, outcome: 'handled' | 'duplicate' | 'failed'): void {
+    this.busConsumed.inc({ consumer, type, outcome });
+  }
+  deadLettered(consumer: string, type: string): void {
+    this.busDeadLettered.inc({ consumer, type });
+  }
+}

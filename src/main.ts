@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { config as loadDotenv } from 'dotenv';
+import type { Env } from './config/env.schema.js';
+import { InvalidEnvironmentError, loadEnv } from './config/load-env.js';
+import { startOrdo, type Ordo } from './bootstrap.js';
+
+loadDotenv({ quiet: true });
+
+function readEnv(): Env {
+  try {
+    return loadEnv();
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironmentError)) throw error;
+    for (const problem of error.problems) console.error(`Ordo cannot start: ${problem}`);
+    process.exit(1);
+  }
+}
+
+const env = readEnv();
+
+const ordo: Ordo = await startOrdo(env).catch((error: unknown) => {
+  console.error('Ordo failed to start:', error);
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  ordo.logger.info({ signal }, 'shutting down: finishing in-flight requests and messages');
+  const timer = setTimeout(() => {
+    ordo.logger.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'graceful shutdown timed out');
+    process.exit(1);
+  }, env.SHUTDOWN_TIMEOUT_MS);
+  timer.unref();
+  try {
+    await ordo.close();
+    ordo.logger.info('shutdown complete');
+    ordo.logger.flush?.();
+    process.exit(0);
+  } catch (error) {
+    ordo.logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));

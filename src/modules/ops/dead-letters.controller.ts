@@ -1,0 +1,61 @@
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js';
+import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
+import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
+import { DeadLetterStore, type DeadLetter } from '../../infra/bus/dead-letter-store.js';
+
+const deadLetterView = z.object({
+  id: z.uuid(),
+  messageId: z.uuid(),
+  consumer: z.string(),
+  eventType: z.string(),
+  tenant: z.string().nullable(),
+  error: z.string(),
+  attempts: z.number().int(),
+  deadAt: z.string(),
+  replayedAt: z.string().nullable(),
+  envelope: z.record(z.string(), z.unknown()),
+});
+
+const deadLetterPage = z.object({
+  data: z.array(deadLetterView),
+  meta: z.object({ page: z.number(), per_page: z.number(), total: z.number() }),
+});
+
+function view(letter: DeadLetter): z.infer<typeof deadLetterView> {
+  return {
+    ...letter,
+    envelope: letter.envelope as Record<string, unknown>,
+    deadAt: new Date(letter.deadAt).toISOString(),
+    replayedAt: letter.replayedAt ? new Date(letter.replayedAt).toISOString() : null,
+  };
+}
+
+/** Messages that exhausted their retries: list them, then replay once the cause is fixed. */
+@ApiTags('ops')
+@Controller('ops/dead-letters')
+export class DeadLettersController {
+  constructor(@Inject(DeadLetterStore) private readonly deadLetters: DeadLetterStore) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Dead letters, newest first' })
+  @ApiZodQuery(paginationQuery)
+  @ApiJsonOk(deadLetterPage)
+  async list(@Query(new ZodValidationPipe(paginationQuery)) query: PaginationQuery) {
+    const { data, total } = await this.deadLetters.list(query.page, query.per_page);
+    return page(data.map(view), query, total);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Put a dead letter back on its consumer's queue as a first attempt" })
+  @ApiJsonOk(deadLetterView, 'Replayed')
+  @ApiProblem(404, 'No such dead letter')
+  async replay(@Param('id', new ParseUUIDPipe()) id: string) {
+    const letter = await this.deadLetters.replay(id);
+    if (!letter) throw new NotFoundException(`No dead letter ${id}`);
+    return view(letter);
+  }
+}
