@@ -24,7 +24,8 @@ export class ConsumerRegistry implements OnApplicationBootstrap {
     const seen = new Map<string, string>();
     const subscriptions: Subscription[] = [];
     for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
+      const instance: unknown = wrapper.instance;
+      const metatype = wrapper.metatype;
       if (!instance || !metatype) continue;
       const options = this.reflector.get<ConsumerOptions | undefined>(CONSUMER_METADATA, metatype);
       if (!options) continue;

@@ -70,7 +70,9 @@ export class SchedulerRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   private jobs(): { job: ScheduledJob; options: ScheduledJobOptions }[] {
     const found: { job: ScheduledJob; options: ScheduledJobOptions }[] = [];
-    for (const { instance, metatype } of this.discovery.getProviders()) {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      const metatype = wrapper.metatype;
       if (!instance || !metatype) continue;
       const options = this.reflector.get<ScheduledJobOptions | undefined>(SCHEDULED_JOB_METADATA, metatype);
       if (options) found.push({ job: instance as ScheduledJob, options });

@@ -20,7 +20,7 @@ busContract('table bus on PGlite', false, async () => {
     idleMs: 60_000,
     log,
     onPoolsChanged: () => undefined,
-  } as ConstructorParameters<typeof TenantDatabaseManager>[0]);
+  });
   return {
     control,
     tenants,
@@ -44,7 +44,7 @@ busContract('table bus on PostgreSQL', await requireService('postgres'), async (
     idleMs: 60_000,
     log,
     onPoolsChanged: () => undefined,
-  } as ConstructorParameters<typeof TenantDatabaseManager>[0]);
+  });
   return {
     control,
     tenants,

@@ -5,7 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
-import type { BusOptions, BusPort, DeadLetterSink, FailedDelivery, Subscription } from '../../src/infra/bus/bus.port.js';
+import type {
+  BusOptions,
+  BusPort,
+  DeadLetterSink,
+  FailedDelivery,
+  Subscription,
+} from '../../src/infra/bus/bus.port.js';
 import type { Envelope } from '../../src/infra/bus/envelope.js';
 import { PermanentFailure } from '../../src/infra/bus/permanent-failure.js';
 import { deleteRabbitTopology, RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
@@ -63,7 +69,12 @@ function busContract(name: string, skip: () => false | string, factory: BusFacto
   describe(`${name} bus contract`, { skip: skip() }, () => {
     let harness: BusHarness;
     const open = async (overrides: Partial<BusOptions> = {}) => {
-      harness = await factory({ namespace: `t${uniqueSuffix()}`, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4, ...overrides });
+      harness = await factory({
+        namespace: `t${uniqueSuffix()}`,
+        retryDelaysMs: RETRY_DELAYS_MS,
+        prefetch: 4,
+        ...overrides,
+      });
       return harness.bus;
     };
     const dispose = async () => harness?.dispose();
@@ -78,7 +89,9 @@ function busContract(name: string, skip: () => false | string, factory: BusFacto
       );
       const sent = envelope();
       await bus.publish([sent]);
-      await waitFor(() => seen.alpha!.length === 1 && seen.beta!.length === 1, { what: 'both consumers to receive it' });
+      await waitFor(() => seen.alpha!.length === 1 && seen.beta!.length === 1, {
+        what: 'both consumers to receive it',
+      });
       assert.deepEqual(seen.alpha, [sent]);
       assert.deepEqual(seen.beta, [sent]);
     });
@@ -225,7 +238,9 @@ function busContract(name: string, skip: () => false | string, factory: BusFacto
       assert.deepEqual(order, ['handled', 'stopped']);
       assert.equal(await harness.pending('alpha'), 0, 'the handled message was acked');
       await bus.publish([envelope()]);
-      await waitFor(async () => (await harness.pending('alpha')) === 1, { what: 'the new message to wait in the queue' });
+      await waitFor(async () => (await harness.pending('alpha')) === 1, {
+        what: 'the new message to wait in the queue',
+      });
       assert.equal(started, 1);
     });
   });
@@ -273,6 +288,7 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
 
   before(() => {
     namespace = `t${uniqueSuffix()}`;
+    bus = new RabbitBus(options(), log);
   });
   after(async () => {
     await bus?.close();
@@ -291,21 +307,25 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   });
 
   it('copies a dead letter to the .dlq queue with its error, after storing it', async () => {
-    bus = new RabbitBus(options(), log);
     const sink = recordingSink();
     await bus.consume([subscription('alpha', async () => Promise.reject(new PermanentFailure('bad payload')))], sink);
     const sent = envelope();
     await bus.publish([sent]);
     await waitFor(() => sink.stored.length === 1, { what: 'the dead letter' });
     const names = new RabbitNames(namespace);
-    const copy = await waitFor(async () => {
-      const connection = await connect(url);
-      try {
-        return await (await connection.createChannel()).get(names.deadLetterQueue('alpha'), { noAck: true });
-      } finally {
-        await connection.close();
-      }
-    }, { what: 'the .dlq copy' });
+    const copy = await waitFor(
+      async () => {
+        const connection = await connect(url);
+        try {
+          return (
+            (await (await connection.createChannel()).get(names.deadLetterQueue('alpha'), { noAck: true })) || undefined
+          );
+        } finally {
+          await connection.close();
+        }
+      },
+      { what: 'the .dlq copy' },
+    );
     assert.equal(copy.properties.messageId, sent.id);
     assert.equal(copy.properties.headers?.['x-ordo-error'], 'PermanentFailure: bad payload');
     assert.deepEqual(JSON.parse(copy.content.toString()), sent);
@@ -332,33 +352,41 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await assert.rejects(bus.sendTo('nobody', envelope()), /No queue/);
   });
 
-  it('reconnects, re-declares and resumes consuming after the connection is closed', { skip: rabbitmqctlSkipped }, async () => {
-    const seen: string[] = [];
-    await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
-    const first = envelope();
-    await bus.publish([first]);
-    await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
-    await closeConnectionsNamed(namespace);
-    const second = envelope();
-    // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
-    await waitFor(
-      async () =>
-        bus.publish([second]).then(
-          () => true,
-          () => false,
-        ),
-      { what: 'publishing to work again' },
-    );
-    await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
-    assert.equal(await bus.isHealthy(), true);
-    await bus.stopConsuming();
-  });
+  it(
+    'reconnects, re-declares and resumes consuming after the connection is closed',
+    { skip: rabbitmqctlSkipped },
+    async () => {
+      const seen: string[] = [];
+      await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
+      const first = envelope();
+      await bus.publish([first]);
+      await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
+      await closeConnectionsNamed(namespace);
+      const second = envelope();
+      // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
+      await waitFor(
+        async () =>
+          bus.publish([second]).then(
+            () => true,
+            () => false,
+          ),
+        { what: 'publishing to work again' },
+      );
+      await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
+      assert.equal(await bus.isHealthy(), true);
+      await bus.stopConsuming();
+    },
+  );
 
   it('deleteRabbitTopology removes the exchange and every queue', async () => {
     await bus.close();
     await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
     const names = new RabbitNames(namespace);
-    const queues = CONSUMERS.flatMap((c) => [names.queue(c), names.deadLetterQueue(c), ...RETRY_DELAYS_MS.map((d) => names.retryQueue(c, d))]);
+    const queues = CONSUMERS.flatMap((c) => [
+      names.queue(c),
+      names.deadLetterQueue(c),
+      ...RETRY_DELAYS_MS.map((d) => names.retryQueue(c, d)),
+    ]);
     const connection = await connect(url);
     try {
       for (const queue of queues) {
@@ -387,7 +415,9 @@ async function rabbitmqctlSkip(): Promise<false | string> {
 
 /** Closes, broker side, the connections whose client named them after this namespace. */
 async function closeConnectionsNamed(namespace: string): Promise<void> {
-  const { stdout } = await exec('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { timeout: 20_000 });
+  const { stdout } = await exec('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], {
+    timeout: 20_000,
+  });
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(`"${namespace}@`))

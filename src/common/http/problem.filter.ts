@@ -34,8 +34,9 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof ProblemException) return error.problem;
     if (error instanceof HttpException) {
       const response = error.getResponse();
-      const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
-      return problem(error.getStatus(), Array.isArray(detail) ? detail.join('; ') : String(detail));
+      const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+      return problem(error.getStatus(), detail);
     }
     const fastifyError = error as FastifyError;
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

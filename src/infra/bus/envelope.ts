@@ -37,7 +37,7 @@ export function defineEvent<Schema extends z.ZodType>(type: string, schema: Sche
   if (!/^[a-z][a-z_]*\.[a-z][a-z_]*$/.test(type)) throw new Error(`Event type "${type}" is not <aggregate>.<past_tense>`);
   if (definitions.has(type)) throw new Error(`Event type "${type}" is defined twice`);
   const definition = { type, schema } as EventDefinition<z.infer<Schema>>;
-  definitions.set(type, definition as EventDefinition<unknown>);
+  definitions.set(type, definition);
   return definition;
 }
 

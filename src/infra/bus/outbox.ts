@@ -37,7 +37,7 @@ export async function writeToOutbox<Payload>(
     type: envelope.type,
     tenant: envelope.tenant,
     aggregateId: envelope.aggregateId,
-    payload: envelope.payload as object,
+    payload: envelope.payload,
     traceparent: envelope.traceparent ?? null,
     occurredAt: sql`${envelope.occurredAt}::timestamptz`,
   });

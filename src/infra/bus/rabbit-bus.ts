@@ -87,7 +87,9 @@ export class RabbitBus implements BusPort {
   async publish(envelopes: Envelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     const session = await this.ready(this.publishTimeoutMs, true);
-    await session.publisher.publish(envelopes.map((envelope) => envelopeMessage(this.names.exchange, envelope.type, envelope)));
+    await session.publisher.publish(
+      envelopes.map((envelope) => envelopeMessage(this.names.exchange, envelope.type, envelope)),
+    );
   }
 
   async sendTo(consumer: string, envelope: Envelope): Promise<void> {
@@ -116,7 +118,9 @@ export class RabbitBus implements BusPort {
     // Handlers of earlier connections count too: their work (and its ack or redelivery) must end first.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     // Closing the channels returns messages the broker pushed after we stopped taking them.
-    await Promise.allSettled(consumers.map((consumer) => withTimeout(consumer.channel.close(), CLOSE_TIMEOUT_MS, 'close')));
+    await Promise.allSettled(
+      consumers.map((consumer) => withTimeout(consumer.channel.close(), CLOSE_TIMEOUT_MS, 'close')),
+    );
   }
 
   async isHealthy(): Promise<boolean> {
@@ -144,7 +148,8 @@ export class RabbitBus implements BusPort {
     if (this.closed) throw new Error('RabbitMQ bus is closed');
     this.open();
     if (this.session) return this.session;
-    const notConnected = () => new Error(`RabbitMQ is not connected: ${describeError(this.lastFailure ?? 'still connecting')}`);
+    const notConnected = () =>
+      new Error(`RabbitMQ is not connected: ${describeError(this.lastFailure ?? 'still connecting')}`);
     if (failFast && this.lastFailure) throw notConnected();
     return new Promise<Session>((resolve, reject) => {
       const settle = () => {
@@ -155,7 +160,11 @@ export class RabbitBus implements BusPort {
         done();
       };
       const timer = setTimeout(() => {
-        reject(new Error(`RabbitMQ did not connect within ${timeoutMs} ms (${describeError(this.lastFailure ?? 'no answer')})`));
+        reject(
+          new Error(
+            `RabbitMQ did not connect within ${timeoutMs} ms (${describeError(this.lastFailure ?? 'no answer')})`,
+          ),
+        );
         done();
       }, timeoutMs);
       const done = () => {
@@ -189,7 +198,8 @@ export class RabbitBus implements BusPort {
       connection.on('connect-failed', failed('rabbit bus could not connect; retrying'));
       connection.on('disconnect', failed('rabbit bus lost its connection; reconnecting'));
       connection.on('reconnect-failed', failed('rabbit bus gave up reconnecting'));
-      connection.on('error', (error: Error) => this.log.warn({ err: error }, 'rabbit bus connection error'));
+      // Always followed by 'disconnect', which logs it.
+      connection.on('error', (error: Error) => this.log.debug({ err: error }, 'rabbit bus connection error'));
       connection.on('blocked', (reason: string) => this.log.warn({ reason }, 'RabbitMQ blocks publishing'));
       connection.on('unblocked', () => this.log.info('RabbitMQ unblocked publishing'));
     });
@@ -199,7 +209,11 @@ export class RabbitBus implements BusPort {
   private async setUp(model: ChannelModel): Promise<void> {
     model.on('error', () => undefined); // recovery forwards it once connected; until then it must not throw
     const channel = await model.createConfirmChannel();
-    const session: Session = { model, publisher: new RabbitPublisher(channel, this.publishTimeoutMs), started: new Map() };
+    const session: Session = {
+      model,
+      publisher: new RabbitPublisher(channel, this.publishTimeoutMs),
+      started: new Map(),
+    };
     this.watch(session, channel, 'publisher', () => this.closed);
     await declareExchange(channel, this.names);
     for (const group of this.groups) await this.startGroup(session, group);
@@ -221,12 +235,7 @@ export class RabbitBus implements BusPort {
   private async startConsumers(session: Session, group: ConsumerGroup): Promise<void> {
     for (const subscription of group.subscriptions) {
       const channel = await session.model.createChannel();
-      let consumer: RabbitConsumer | undefined;
-      this.watch(session, channel, `consumer ${subscription.consumer}`, () => consumer?.isStopped ?? false);
-      await declareConsumer(channel, this.names, subscription, this.options.retryDelaysMs);
-      // Per consumer (global = false): each subscription has its own channel, so this is its own bound.
-      await channel.prefetch(this.options.prefetch);
-      consumer = new RabbitConsumer(channel, subscription, {
+      const consumer = new RabbitConsumer(channel, subscription, {
         names: this.names,
         retryDelaysMs: this.options.retryDelaysMs,
         publisher: session.publisher,
@@ -235,13 +244,18 @@ export class RabbitBus implements BusPort {
         broken: (reason) => this.broken(session, reason),
         log: this.log,
       });
+      this.watch(session, channel, `consumer ${subscription.consumer}`, () => consumer.isStopped);
+      await declareConsumer(channel, this.names, subscription, this.options.retryDelaysMs);
+      // Per consumer (global = false): each subscription has its own channel, so this is its own bound.
+      await channel.prefetch(this.options.prefetch);
       if (!this.groups.includes(group)) {
-        await channel.close().catch(() => undefined); // stopConsuming ran while we were declaring
+        // stopConsuming ran while we were declaring.
+        await consumer.cancel();
+        await channel.close().catch(() => undefined);
         return;
       }
-      const started = consumer;
-      this.consumers.add(started);
-      channel.on('close', () => this.consumers.delete(started));
+      this.consumers.add(consumer);
+      channel.on('close', () => this.consumers.delete(consumer));
       await consumer.start();
     }
   }
@@ -249,7 +263,11 @@ export class RabbitBus implements BusPort {
   private watch(session: Session, channel: Channel, what: string, expectedClose: () => boolean): void {
     channel.on('error', (error: Error) => this.log.warn({ err: error }, `rabbit bus ${what} channel error`));
     channel.on('close', () => {
-      if (!expectedClose()) this.broken(session, `${what} channel closed`);
+      // Deferred: when the connection itself failed, its channels close first; let the 'disconnect'
+      // event report that instead of blaming a channel.
+      setImmediate(() => {
+        if (!expectedClose()) this.broken(session, `${what} channel closed`);
+      });
     });
   }
 

@@ -45,8 +45,9 @@ export class RabbitConsumer {
   }
 
   async start(): Promise<void> {
-    const { consumerTag } = await this.channel.consume(this.context.names.queue(this.subscription.consumer), (message) =>
-      this.onMessage(message),
+    const { consumerTag } = await this.channel.consume(
+      this.context.names.queue(this.subscription.consumer),
+      (message) => this.onMessage(message),
     );
     this.consumerTag = consumerTag;
   }
@@ -85,7 +86,10 @@ export class RabbitConsumer {
       this.channel.ack(message);
     } catch (error) {
       // The channel died after the work was done: the broker redelivers, the inbox dedupes.
-      this.context.log.warn({ err: error, consumer, messageId: message.properties.messageId }, 'rabbit bus could not ack');
+      this.context.log.warn(
+        { err: error, consumer, messageId: message.properties.messageId },
+        'rabbit bus could not ack',
+      );
     }
   }
 
@@ -101,11 +105,19 @@ export class RabbitConsumer {
       const delayMs = retryDelay(this.context.retryDelaysMs, envelope.attempt, error);
       if (delayMs === null) return this.deadLetter(envelope, describeError(error), message);
       this.context.log.warn(
-        { err: error, consumer: this.subscription.consumer, messageId: envelope.id, attempt: envelope.attempt, delayMs },
+        {
+          err: error,
+          consumer: this.subscription.consumer,
+          messageId: envelope.id,
+          attempt: envelope.attempt,
+          delayMs,
+        },
         'delivery failed; retrying later',
       );
       const retryQueue = this.context.names.retryQueue(this.subscription.consumer, delayMs);
-      await this.context.publisher.publish([envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })]);
+      await this.context.publisher.publish([
+        envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 }),
+      ]);
     }
   }
 
@@ -115,7 +127,10 @@ export class RabbitConsumer {
    */
   private async deadLetter(envelope: Envelope, error: string, message: ConsumeMessage): Promise<void> {
     const { consumer } = this.subscription;
-    this.context.log.error({ consumer, messageId: envelope.id, type: envelope.type, attempt: envelope.attempt, error }, 'dead-lettering');
+    this.context.log.error(
+      { consumer, messageId: envelope.id, type: envelope.type, attempt: envelope.attempt, error },
+      'dead-lettering',
+    );
     await this.context.deadLetters.store({ consumer, envelope, error });
     await this.context.publisher.publish([
       {
@@ -147,7 +162,7 @@ function readEnvelope(message: ConsumeMessage): ReadResult {
   let reason: string;
   try {
     const parsed = envelopeSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return { envelope: parsed.data as Envelope };
+    if (parsed.success) return { envelope: parsed.data };
     reason = `not an envelope: ${parsed.error.message}`;
   } catch (error) {
     reason = `unparseable message body: ${describeError(error)}`;

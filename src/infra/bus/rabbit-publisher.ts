@@ -42,7 +42,9 @@ export class RabbitPublisher {
     readonly channel: ConfirmChannel,
     private readonly timeoutMs: number,
   ) {
-    channel.on('return', (message: Message) => this.returned.add(returnKey(message.fields.routingKey, message.properties.messageId)));
+    channel.on('return', (message: Message) =>
+      this.returned.add(returnKey(message.fields.routingKey, message.properties.messageId)),
+    );
   }
 
   async publish(messages: OutgoingMessage[], options: { mandatory?: boolean } = {}): Promise<void> {
@@ -50,13 +52,18 @@ export class RabbitPublisher {
     await withTimeout(Promise.all(confirms), this.timeoutMs, 'RabbitMQ publisher confirms');
   }
 
-  private publishOne({ exchange, routingKey, content, properties }: OutgoingMessage, mandatory: boolean): Promise<void> {
+  private publishOne(
+    { exchange, routingKey, content, properties }: OutgoingMessage,
+    mandatory: boolean,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       // Throws at once when the channel is already closed; the executor turns that into a rejection.
       this.channel.publish(exchange, routingKey, content, { ...properties, mandatory }, (error: unknown) => {
         const key = returnKey(routingKey, properties.messageId);
-        if (error) reject(error instanceof Error ? error : new Error(`RabbitMQ nacked message ${properties.messageId}`));
-        else if (mandatory && this.returned.delete(key)) reject(new Error(`No queue takes routing key "${routingKey}"`));
+        if (error)
+          reject(error instanceof Error ? error : new Error(`RabbitMQ nacked message ${properties.messageId}`));
+        else if (mandatory && this.returned.delete(key))
+          reject(new Error(`No queue takes routing key "${routingKey}"`));
         else resolve();
       });
     });

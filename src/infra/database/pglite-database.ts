@@ -21,7 +21,7 @@ export class PgliteDatabase implements SqlDatabase {
   readonly db: Db;
 
   private constructor(readonly client: PGlite) {
-    this.db = drizzle(client) as unknown as Db;
+    this.db = drizzle(client);
   }
 
   static async open(options: PgliteOptions = {}): Promise<PgliteDatabase> {
@@ -35,8 +35,8 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async query<Row>(statement: SQL): Promise<Row[]> {
-    const result = (await this.db.execute(statement)) as unknown as { rows: Row[] };
-    return result.rows;
+    const result: unknown = await this.db.execute(statement);
+    return (result as { rows: Row[] }).rows;
   }
 
   async ping(): Promise<void> {
@@ -75,8 +75,8 @@ class PgliteSchemaView implements SqlDatabase {
 
   query<Row>(statement: SQL): Promise<Row[]> {
     return this.transaction(async (tx) => {
-      const result = (await tx.execute(statement)) as unknown as { rows: Row[] };
-      return result.rows;
+      const result: unknown = await tx.execute(statement);
+      return (result as { rows: Row[] }).rows;
     });
   }
 

@@ -28,7 +28,7 @@ export class PostgresDatabase implements SqlDatabase {
     // An idle client losing its server must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => undefined);
     this.name = new URL(options.url).pathname.replace(/^\//, '') || 'postgres';
-    this.db = drizzle(this.pool) as unknown as Db;
+    this.db = drizzle(this.pool);
   }
 
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
@@ -36,8 +36,8 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   async query<Row>(statement: SQL): Promise<Row[]> {
-    const result = (await this.db.execute(statement)) as unknown as { rows: Row[] };
-    return result.rows;
+    const result: unknown = await this.db.execute(statement);
+    return (result as { rows: Row[] }).rows;
   }
 
   async ping(): Promise<void> {

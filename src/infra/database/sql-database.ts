@@ -23,12 +23,13 @@ export const CONTROL_DATABASE = Symbol('CONTROL_DATABASE');
 
 /** Rows of a raw statement run on a Drizzle handle; PGlite and node-postgres both answer `{ rows }`. */
 export async function rowsOf<Row>(db: Db, statement: SQL): Promise<Row[]> {
-  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
-  return result.rows;
+  const result: unknown = await db.execute(statement);
+  return (result as { rows: Row[] }).rows;
 }
 
 /** Affected-row count of a raw statement (`affectedRows` on PGlite, `rowCount` on node-postgres). */
 export async function countOf(db: Db, statement: SQL): Promise<number> {
-  const result = (await db.execute(statement)) as unknown as { rowCount?: number | null; affectedRows?: number };
-  return result.rowCount ?? result.affectedRows ?? 0;
+  const result: unknown = await db.execute(statement);
+  const { rowCount, affectedRows } = result as { rowCount?: number | null; affectedRows?: number };
+  return rowCount ?? affectedRows ?? 0;
 }

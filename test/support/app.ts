@@ -1,0 +1,74 @@
+import { startOrdo, type Ordo } from '../../src/bootstrap.js';
+import { loadEnv } from '../../src/config/load-env.js';
+import { IN_MEMORY } from '../../src/infra/infra.factories.js';
+import { createRealInfra, TEST_RETRY_DELAYS_MS, type RealInfra } from './infra.js';
+import { testLogger } from './logger.js';
+import { requireService } from './services.js';
+import { openEmbeddedDatabase } from './pglite.js';
+import type { PgliteDatabase } from '../../src/infra/database/pglite-database.js';
+
+export type InfraKind = 'embedded' | 'real';
+
+export interface TestApp {
+  ordo: Ordo;
+  url: string;
+  /** fetch against the app, JSON by default. */
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * Ordo in this process (MODE=all unless `env.MODE` says otherwise) on an ephemeral port.
+ * embedded: in-memory PGlite from the migrated snapshot, table bus, memory cache.
+ * real: a fresh Postgres database, its own RabbitMQ namespace and Redis prefix, removed on close.
+ */
+export async function startTestApp(kind: InfraKind, env: Record<string, string> = {}): Promise<TestApp> {
+  let infra: RealInfra | undefined;
+  let baseEnv: Record<string, string>;
+  let controlDatabase: PgliteDatabase | undefined;
+  if (kind === 'real') {
+    infra = await createRealInfra();
+    baseEnv = infra.env;
+  } else {
+    controlDatabase = await openEmbeddedDatabase();
+    baseEnv = { DATA_DIR: IN_MEMORY, BUS_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(',') };
+  }
+  const parsed = loadEnv({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    OUTBOX_SWEEP_INTERVAL_MS: '500',
+    ...baseEnv,
+    ...env,
+  });
+  const ordo = await startOrdo(parsed, { logger: testLogger(), controlDatabase });
+  const url = ordo.url!;
+  return {
+    ordo,
+    url,
+    request(path, init = {}) {
+      const { json, headers, ...rest } = init;
+      return fetch(`${url}${path}`, {
+        ...rest,
+        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: json === undefined ? rest.body : JSON.stringify(json),
+      });
+    },
+    async close() {
+      await ordo.close();
+      await controlDatabase?.close();
+      await infra?.cleanup();
+    },
+  };
+}
+
+/** The `skip` option for a suite on this kind of infrastructure (real needs Postgres, RabbitMQ and Redis). */
+export async function skipUnless(kind: InfraKind): Promise<false | string> {
+  if (kind === 'embedded') return false;
+  for (const service of ['postgres', 'rabbitmq', 'redis'] as const) {
+    const skip = await requireService(service);
+    if (skip) return skip;
+  }
+  return false;
+}

@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+import { deleteRabbitTopology } from '../../src/infra/bus/rabbit-bus.js';
+import { createTestDatabase, dropDatabasesWithPrefix, type TestDatabase } from './postgres.js';
+import { serviceUrls, uniqueSuffix } from './services.js';
+
+/** Every consumer the app registers; topology cleanup deletes their queues. Grows with each feature. */
+export const APP_CONSUMERS = ['bus-probe'];
+
+/** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */
+export const TEST_RETRY_DELAYS_MS = [100, 300];
+
+/**
+ * Isolated real infrastructure for one test: a fresh control database, its own RabbitMQ namespace
+ * and Redis key prefix, plus the env variables that point Ordo at them. `cleanup` removes all of it.
+ */
+export interface RealInfra {
+  env: Record<string, string>;
+  database: TestDatabase;
+  namespace: string;
+  tenantPrefix: string;
+  redisPrefix: string;
+  cleanup(consumers?: string[]): Promise<void>;
+}
+
+export async function createRealInfra(label = 'app'): Promise<RealInfra> {
+  const database = await createTestDatabase(label);
+  const suffix = uniqueSuffix();
+  const namespace = `ordo_t${suffix}`;
+  const tenantPrefix = `ot${suffix}_`;
+  const redisPrefix = `ordo-test:${suffix}:`;
+  return {
+    database,
+    namespace,
+    tenantPrefix,
+    redisPrefix,
+    env: {
+      DATABASE_URL: database.url,
+      RABBITMQ_URL: serviceUrls.rabbitmq,
+      REDIS_URL: serviceUrls.redis,
+      BUS_NAMESPACE: namespace,
+      DATABASE_PREFIX: tenantPrefix,
+      REDIS_KEY_PREFIX: redisPrefix,
+      BUS_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
+    },
+    async cleanup(consumers = APP_CONSUMERS) {
+      await deleteRabbitTopology(serviceUrls.rabbitmq, namespace, consumers, TEST_RETRY_DELAYS_MS).catch(() => undefined);
+      await deleteRedisKeys(redisPrefix);
+      await dropDatabasesWithPrefix(tenantPrefix);
+      await database.drop();
+    },
+  };
+}
+
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(serviceUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
