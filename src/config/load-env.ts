@@ -14,8 +14,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
     const given = issue.path.length === 1 ? source[String(issue.path[0])] : undefined;
-    const shown = given === undefined || /SECRET|PASSWORD/.test(name) ? '' : ` (got "${given}")`;
+    const shown = given === undefined || /SECRET|PASSWORD/.test(name) ? '' : ` (got "${withoutCredentials(given)}")`;
     return `${name}: ${issue.message}${shown}`;
   });
   throw new InvalidEnvironmentError(problems);
+}
+
+/** A mistyped URL still carries its password; never echo the user-info part. */
+function withoutCredentials(value: string): string {
+  return value.replace(/\/\/.*@/, '//***@');
 }

@@ -19,7 +19,8 @@ export class SchedulerRuntime implements OnApplicationBootstrap, BeforeApplicati
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly lock: LeaderLock;
-  private leader = false;
+  /** Unknown until the first check, so every scheduler logs whether it starts as leader or follower. */
+  private leader: boolean | undefined;
   private stopped = false;
 
   constructor(

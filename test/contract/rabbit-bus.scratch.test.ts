@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
@@ -286,12 +286,13 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   let bus: RabbitBus;
   const options = () => ({ url, namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
 
-  before(() => {
+  // A namespace per test: messages one test leaves in a queue never reach the next.
+  beforeEach(() => {
     namespace = `t${uniqueSuffix()}`;
     bus = new RabbitBus(options(), log);
   });
-  after(async () => {
-    await bus?.close();
+  afterEach(async () => {
+    await bus.close();
     await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
   });
 
@@ -348,6 +349,34 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await bus.stopConsuming();
   });
 
+  it('parks a message whose dead-letter store failed and dead-letters it on a later try', async () => {
+    const sent = envelope();
+    let storeCalls = 0;
+    const stored: FailedDelivery[] = [];
+    const flakySink: DeadLetterSink = {
+      store: async (failure) => {
+        storeCalls += 1;
+        if (storeCalls === 1) throw new Error('postgres is down');
+        stored.push(failure);
+      },
+    };
+    let deliveries = 0;
+    await bus.consume(
+      [
+        subscription('alpha', async () => {
+          deliveries += 1;
+          throw new PermanentFailure('bad payload');
+        }),
+      ],
+      flakySink,
+    );
+    await bus.publish([sent]);
+    await waitFor(() => stored.length === 1, { what: 'the dead letter once the store works' });
+    assert.equal(deliveries, 2, 'delivered again after being parked');
+    assert.equal(stored[0]!.envelope.id, sent.id);
+    await bus.stopConsuming();
+  });
+
   it('sendTo rejects when the consumer has no queue', async () => {
     await assert.rejects(bus.sendTo('nobody', envelope()), /No queue/);
   });
@@ -378,10 +407,36 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     },
   );
 
+  it(
+    'redelivers, rather than loses, a message whose retry could not be published',
+    { skip: rabbitmqctlSkipped },
+    async () => {
+      const sent = envelope();
+      const attempts: number[] = [];
+      await bus.consume(
+        [
+          subscription('beta', async (e) => {
+            attempts.push(e.attempt);
+            // The connection dies while the handler runs, so moving the message to a retry tier fails.
+            if (attempts.length === 1) await closeConnectionsNamed(namespace);
+            if (e.attempt === 1) throw new Error('fails on the first attempt');
+          }),
+        ],
+        recordingSink(),
+      );
+      await bus.publish([sent]);
+      await waitFor(() => attempts.includes(2), { what: 'the retry after reconnecting' });
+      assert.deepEqual(attempts, [1, 1, 2]);
+      await bus.stopConsuming();
+    },
+  );
+
   it('deleteRabbitTopology removes the exchange and every queue', async () => {
+    await bus.declare(CONSUMERS.map((consumer) => subscription(consumer, async () => undefined)));
     await bus.close();
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
     const names = new RabbitNames(namespace);
+    assert.equal(await queueDepth(CONSUMERS.map((consumer) => names.deadLetterQueue(consumer))), 0, 'declared');
+    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
     const queues = CONSUMERS.flatMap((c) => [
       names.queue(c),
       names.deadLetterQueue(c),

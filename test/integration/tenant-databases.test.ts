@@ -46,6 +46,8 @@ describe('TenantDatabaseManager on PostgreSQL', { skip: await requireService('po
   const controlName = `ordo_test_td_${suffix}`;
   const prefix = `t${suffix}_`;
   const codes = Array.from({ length: 50 }, (_, i) => `tenant_${String(i).padStart(2, '0')}`);
+  /** The i-th test tenant's code. */
+  const code = (i: number): string => codes[i]!;
   const poolSize = 2;
   const managers: TenantDatabaseManager[] = [];
   let control: PostgresDatabase;
@@ -148,7 +150,7 @@ describe('TenantDatabaseManager on PostgreSQL', { skip: await requireService('po
 
   it('evicts the least recently used idle pool and keeps a held handle usable', async () => {
     const lru = newManager({ maxOpenPools: 2 });
-    const [a, b, c] = codes;
+    const [a, b, c] = [code(0), code(1), code(2)];
     const first = await lru.forTenant(a);
     await consumers(first);
     await consumers(await lru.forTenant(b));
@@ -170,7 +172,7 @@ describe('TenantDatabaseManager on PostgreSQL', { skip: await requireService('po
 
   it('makes a newcomer wait for a busy pool, and gives up after acquireTimeoutMs', async () => {
     const tight = newManager({ maxOpenPools: 1, acquireTimeoutMs: 200 });
-    const [, , , a, b] = codes;
+    const [a, b] = [code(3), code(4)];
     let finish!: () => void;
     const holding = new Promise<void>((resolve) => (finish = resolve));
     let started!: () => void;
@@ -195,14 +197,14 @@ describe('TenantDatabaseManager on PostgreSQL', { skip: await requireService('po
     assert.equal(idle.openPools(), 3);
     await waitFor(() => idle.openPools() === 0, { what: 'idle tenant pools to close' });
     assert.equal(changes.at(-1), 0);
-    assert.deepEqual(await consumers(handles[0]), [codes[0]]);
+    assert.deepEqual(await consumers(handles[0]!), [code(0)]);
     assert.equal(idle.openPools(), 1);
   });
 
   it('shares one pool between concurrent forTenant calls for the same code', async () => {
     const changes: number[] = [];
     const shared = newManager({ onPoolsChanged: (open) => changes.push(open) });
-    const handles = await Promise.all(Array.from({ length: 20 }, () => shared.forTenant(codes[5])));
+    const handles = await Promise.all(Array.from({ length: 20 }, () => shared.forTenant(code(5))));
     assert.equal(shared.openPools(), 1);
     assert.deepEqual(changes, [1]);
     await Promise.all(handles.map((db) => consumers(db)));
@@ -222,8 +224,8 @@ describe('TenantDatabaseManager on PostgreSQL', { skip: await requireService('po
   });
 
   it('provisions idempotently, also concurrently, and migrateAll leaves every tenant at the latest version', async () => {
-    const again = await manager.provision(codes[0]);
-    assert.deepEqual(again, { code: codes[0], placement: 'default', version: TENANT_VERSION, applied: [] });
+    const again = await manager.provision(code(0));
+    assert.deepEqual(again, { code: code(0), placement: 'default', version: TENANT_VERSION, applied: [] });
     const twins = await Promise.all([manager.provision('twin'), manager.provision('twin')]);
     assert.deepEqual(
       twins.map((twin) => twin.version),

@@ -72,7 +72,14 @@ export class OutboxRelay {
     for (;;) {
       const batch = await this.claim(database, minAgeMs);
       if (batch.length === 0) return total;
-      await this.bus.publish(batch);
+      try {
+        await this.bus.publish(batch);
+      } catch (error) {
+        // Hand the rows back at once: the sweeper publishes them as soon as the bus is back, instead of
+        // after the claim runs out. (Were some published after all, they go again; the inbox dedupes.)
+        await this.release(database, batch).catch(() => undefined);
+        throw error;
+      }
       await database.transaction((tx) =>
         tx
           .update(outbox)
@@ -83,6 +90,15 @@ export class OutboxRelay {
       this.observer?.published(batch.length);
       if (batch.length < BATCH) return total;
     }
+  }
+
+  private async release(database: SqlDatabase, batch: Envelope[]): Promise<void> {
+    await database.transaction((tx) =>
+      tx
+        .update(outbox)
+        .set({ claimedUntil: null })
+        .where(and(inArray(outbox.id, batch.map((envelope) => envelope.id)), isNull(outbox.publishedAt))),
+    );
   }
 
   private claim(database: SqlDatabase, minAgeMs: number): Promise<Envelope[]> {

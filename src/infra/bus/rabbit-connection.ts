@@ -99,7 +99,12 @@ export class RabbitConnection<Session extends RabbitSession> {
     this.connection = connect(this.options.url, {
       timeout: SOCKET_CONNECT_TIMEOUT_MS,
       clientProperties: { connection_name: this.options.name },
-      recovery: { initialDelay: 200, maxDelay: 10_000, waitForConnect: false, setup: (model: ChannelModel) => this.setUp(model) },
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 10_000,
+        waitForConnect: false,
+        setup: (model: ChannelModel) => this.setUp(model),
+      },
     });
     void this.connection.then((connection) => {
       const failed = (what: string) => (error: Error) => {

@@ -115,38 +115,74 @@ export class RabbitConsumer {
         'delivery failed; retrying later',
       );
       const retryQueue = this.context.names.retryQueue(this.subscription.consumer, delayMs);
-      await this.context.publisher.publish([
-        envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 }),
-      ]);
+      // Mandatory: a missing queue makes the publish fail (so no ack, and a redelivery) where the
+      // default exchange would otherwise drop the message without a word.
+      await this.context.publisher.publish(
+        [envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })],
+        { mandatory: true },
+      );
     }
   }
 
   /**
    * The store in Postgres is the record operators list and replay; the `.dlq` copy (the bytes as
    * delivered, error in a header) is for RabbitMQ's own tooling and is written only once the record is.
+   * While the store is down the message is parked in the last retry tier rather than left unacked
+   * (which would stall the consumer) or bounced straight back (a hot loop for as long as Postgres is out).
    */
   private async deadLetter(envelope: Envelope, error: string, message: ConsumeMessage): Promise<void> {
     const { consumer } = this.subscription;
-    this.context.log.error(
+    const { log, names, retryDelaysMs } = this.context;
+    log.error(
       { consumer, messageId: envelope.id, type: envelope.type, attempt: envelope.attempt, error },
       'dead-lettering',
     );
-    await this.context.deadLetters.store({ consumer, envelope, error });
-    await this.context.publisher.publish([
-      {
-        exchange: '',
-        routingKey: this.context.names.deadLetterQueue(consumer),
-        content: message.content,
-        properties: {
-          persistent: true,
-          contentType: message.properties.contentType as string | undefined,
-          messageId: envelope.id,
-          type: envelope.type,
-          timestamp: Math.floor(Date.now() / 1000),
-          headers: { 'x-ordo-consumer': consumer, 'x-ordo-error': error.slice(0, MAX_ERROR_HEADER) },
+    try {
+      await this.context.deadLetters.store({ consumer, envelope, error });
+    } catch (storeError) {
+      const parkMs = retryDelaysMs.at(-1);
+      if (parkMs === undefined) throw storeError;
+      log.error(
+        { err: storeError, consumer, messageId: envelope.id, parkMs },
+        'dead-letter store failed; parking the message',
+      );
+      await this.copy(message, names.retryQueue(consumer, parkMs), envelope, {});
+      return;
+    }
+    const headers = { 'x-ordo-consumer': consumer, 'x-ordo-error': error.slice(0, MAX_ERROR_HEADER) };
+    await this.copy(message, names.deadLetterQueue(consumer), envelope, headers);
+  }
+
+  /**
+   * Republishes the message's own bytes: a body that is not an envelope must stay one that is not.
+   * Mandatory, as for retries: a missing queue fails the publish instead of silently dropping it.
+   */
+  private copy(
+    message: ConsumeMessage,
+    queue: string,
+    envelope: Envelope,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const properties = message.properties as { contentType?: string; headers?: Record<string, unknown> };
+    const traceparent = properties.headers?.traceparent;
+    return this.context.publisher.publish(
+      [
+        {
+          exchange: '',
+          routingKey: queue,
+          content: message.content,
+          properties: {
+            persistent: true,
+            contentType: properties.contentType,
+            messageId: envelope.id,
+            type: envelope.type,
+            timestamp: Math.floor(Date.now() / 1000),
+            headers: typeof traceparent === 'string' ? { traceparent, ...headers } : headers,
+          },
         },
-      },
-    ]);
+      ],
+      { mandatory: true },
+    );
   }
 }
 

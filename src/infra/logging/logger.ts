@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { Env } from '../../config/env.schema.js';
 
 export const LOGGER = Symbol('LOGGER');
@@ -10,6 +11,12 @@ const redactPaths = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
+  // `*.x` only matches one level down, so each field is listed at the top level too.
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'secret',
   '*.password',
   '*.token',
   '*.accessToken',
@@ -22,17 +29,25 @@ const redactPaths = [
   'env.SMTP_URL',
 ];
 
-/** JSON logs for machines; pretty lines for a developer at a terminal. */
-export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_PRETTY' | 'NODE_ENV' | 'MODE'>): Logger {
+/**
+ * JSON logs for machines; pretty lines for a developer at a terminal. Written to stdout unless a
+ * `destination` is given (tests capture the lines that way).
+ */
+export function createLogger(
+  env: Pick<Env, 'LOG_LEVEL' | 'LOG_PRETTY' | 'NODE_ENV' | 'MODE'>,
+  destination?: DestinationStream,
+): Logger {
   const pretty = env.LOG_PRETTY ?? (env.NODE_ENV === 'development' && process.stdout.isTTY === true);
-  return pino({
+  const options: LoggerOptions = {
     level: env.LOG_LEVEL,
     base: { pid: process.pid, mode: env.MODE },
     redact: { paths: redactPaths, censor: '[redacted]' },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
-  });
+  };
+  if (!pretty) return pino(options, destination);
+  const prettyOptions = { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' };
+  // To stdout pino-pretty formats in a worker thread; a given destination gets it in this thread.
+  if (destination) return pino(options, pinoPretty({ ...prettyOptions, destination }));
+  return pino({ ...options, transport: { target: 'pino-pretty', options: prettyOptions } });
 }
 
 /** Routes Nest's own log lines (bootstrap, routes) into pino. */

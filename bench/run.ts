@@ -1,0 +1,46 @@
+// Entry point of `npm run bench [-- name...]`: runs the named benchmarks, or every one when none is named.
+// Each benchmark prints its table to stdout and writes JSON under bench/results/ (see docs/PERFORMANCE.md).
+
+export interface Benchmark {
+  /** One line for the usage text. */
+  description: string;
+  /** Loaded on demand, so one benchmark's dependencies never slow down or break another. */
+  load(): Promise<{ run(): Promise<void> }>;
+}
+
+const benchmarks: Record<string, Benchmark> = {
+  bus: {
+    description: 'events/s from outbox commit to handled, per bus adapter, against raw SQL and raw amqplib',
+    load: () => import('./bus.js'),
+  },
+};
+
+function usage(): string {
+  const names = Object.entries(benchmarks).map(([name, { description }]) => `  ${name.padEnd(10)} ${description}`);
+  return [
+    'usage: npm run bench [-- <name>...]     (no name: run them all)',
+    '',
+    'benchmarks:',
+    ...names,
+    '',
+    'environment: BENCH_EVENTS, BENCH_CONCURRENCY, BENCH_PREFETCH, BENCH_POOL_SIZE, BENCH_TIMEOUT_MS,',
+    '             BENCH_DATABASE_URL, BENCH_RABBITMQ_URL, BENCH_LOG_LEVEL (docs/PERFORMANCE.md)',
+  ].join('\n');
+}
+
+const requested = process.argv.slice(2);
+if (requested.some((arg) => arg === '-h' || arg === '--help')) {
+  console.log(usage());
+  process.exit(0);
+}
+const unknown = requested.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark: ${unknown.join(', ')}\n\n${usage()}`);
+  process.exit(1);
+}
+
+for (const name of requested.length > 0 ? requested : Object.keys(benchmarks)) {
+  const benchmark = benchmarks[name]!;
+  const module = await benchmark.load();
+  await module.run();
+}

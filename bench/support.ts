@@ -1,0 +1,203 @@
+// Helpers every benchmark shares: timing, percentiles, bounded concurrency, service checks, the stdout
+// table and the JSON result file. Benchmarks are not tests (DESIGN §12): they print and record figures,
+// each beside a baseline measured in the same run, and never assert.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { cpus, loadavg, platform, arch, release, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { projectPath } from '../src/common/project-path.js';
+
+/** Monotonic milliseconds; wall clocks jump, and every stamp of a run is taken in this one process. */
+export function now(): number {
+  return performance.now();
+}
+
+/** A whole number from the environment, or the default; a bad value stops the run instead of skewing it. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+/** Silent unless BENCH_LOG_LEVEL is set: a log line per message would cost more than the work measured. */
+export function benchLogger(): Logger {
+  return pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
+}
+
+/** Where the real services live; BENCH_* wins, then the TEST_* addresses the test suites use. */
+export const serviceUrls = {
+  postgres: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  rabbitmq: process.env.BENCH_RABBITMQ_URL ?? process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+};
+
+/** Does something listen at the URL's host and port? A skipped row beats a run that hangs on a connect. */
+export function serviceAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url);
+  const defaultPort = protocol.startsWith('amqp') ? 5672 : 5432;
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port || defaultPort) });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** A short random name part, so a bench never collides with tests or another bench on the same servers. */
+export function uniqueSuffix(): string {
+  return `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Runs `task(0..count-1)` with at most `concurrency` in flight, like that many clients each issuing its
+ * next request as soon as the previous one answered. Rejects with the first failure.
+ */
+export async function runConcurrently(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile of an ascending array (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function summarize(samples: readonly number[]): LatencySummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    count: sorted.length,
+    mean: round(sum / Math.max(1, sorted.length)),
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+/** A throughput measurement: how many operations, how long, and the latency of each. */
+export interface Measurement {
+  operations: number;
+  seconds: number;
+  perSecond: number;
+  latencyMs: LatencySummary;
+}
+
+export function measurement(operations: number, elapsedMs: number, latencies: readonly number[]): Measurement {
+  return {
+    operations,
+    seconds: round(elapsedMs / 1000, 3),
+    perSecond: round(operations / (elapsedMs / 1000), 1),
+    latencyMs: summarize(latencies),
+  };
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Resolves when `ready()` turns true, rejects after `timeoutMs`; `progress` goes into the error message. */
+export async function waitUntil(ready: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms (${progress()})`);
+    // A short poll: it adds at most a few ms to a run of seconds, and keeps the hot path free of callbacks.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  /** 1, 5 and 15 minute load averages at the start: a busy machine explains a slow run. */
+  loadAverage: number[];
+}
+
+export function machineInfo(): MachineInfo {
+  const processors = cpus();
+  return {
+    cpus: processors.length,
+    cpuModel: processors[0]?.model.trim() ?? 'unknown',
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${platform()} ${release()} ${arch()}`,
+    loadAverage: loadavg().map((value) => round(value)),
+  };
+}
+
+/** Formats a number for the table: thousands separators, fixed decimals, a dash for "not measured". */
+export function formatNumber(value: number | undefined, decimals = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+/** A plain-text table: readable in a terminal, and pasteable into Markdown once wrapped in a code block. */
+export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...rows.map((row) => (row[index] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    columns
+      .map((column, index) => {
+        const cell = cells[index] ?? '';
+        const width = widths[index] ?? 0;
+        return column.align === 'right' ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width) => '─'.repeat(width)).join('  ');
+  return [line(columns.map((column) => column.header)), rule, ...rows.map(line)].join('\n');
+}
+
+/**
+ * Writes `bench/results/<name>-<ISO time>.json` (git-ignored) and returns its path. Colons in the time
+ * become dashes so the name is valid on every file system.
+ */
+export function writeResults(name: string, startedAt: Date, payload: unknown): string {
+  const folder = projectPath('bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `${name}-${startedAt.toISOString().replaceAll(':', '-')}.json`);
+  writeFileSync(path, `${JSON.stringify(payload, null, 2)}\n`);
+  return path;
+}
+
+/** Logs progress to stderr, so stdout holds only the table a reader (or a script) wants. */
+export function progress(message: string): void {
+  process.stderr.write(`  · ${message}\n`);
+}
