@@ -31,7 +31,8 @@ export function benchLogger(): Logger {
 
 /** Where the real services live; BENCH_* wins, then the TEST_* addresses the test suites use. */
 export const serviceUrls = {
-  postgres: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  postgres:
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   rabbitmq: process.env.BENCH_RABBITMQ_URL ?? process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
 };
 

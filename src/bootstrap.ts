@@ -54,7 +54,18 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, mode: env.MODE }, 'Ordo is listening');
-  return { app, url, logger, close: () => app.close() };
+  const fastify = app.getHttpAdapter().getInstance();
+  return {
+    app,
+    url,
+    logger,
+    // Stop intake first: the server stops accepting and finishes requests in flight; only then do
+    // the worker and scheduler finish their messages and jobs, and the pools close.
+    close: async () => {
+      await fastify.close();
+      await app.close();
+    },
+  };
 }
 
 function instrumentHttp(app: NestFastifyApplication): void {

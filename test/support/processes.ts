@@ -136,13 +136,21 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     ...inherited,
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL === 'debug' || process.env.TEST_LOG_LEVEL === 'trace' ? process.env.TEST_LOG_LEVEL : 'info',
+    LOG_LEVEL:
+      process.env.TEST_LOG_LEVEL === 'debug' || process.env.TEST_LOG_LEVEL === 'trace'
+        ? process.env.TEST_LOG_LEVEL
+        : 'info',
     LOG_PRETTY: 'false',
     ...env,
   };
 }
 
-function spawnOrdo(mode: Mode, env: Record<string, string>, port: number | undefined, options: StartOptions): OrdoProcess {
+function spawnOrdo(
+  mode: Mode,
+  env: Record<string, string>,
+  port: number | undefined,
+  options: StartOptions,
+): OrdoProcess {
   const label = options.label ?? mode;
   // The working directory is a neutral one, so a developer's .env in the checkout never leaks in.
   const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, MAIN], {
@@ -242,7 +250,11 @@ function spawnOrdo(mode: Mode, env: Record<string, string>, port: number | undef
         const timer = setTimeout(
           () =>
             finish(() =>
-              reject(new Error(`${label} (pid ${proc.pid}) did not log ${describe(match)} within ${timeoutMs} ms:\n${output()}`)),
+              reject(
+                new Error(
+                  `${label} (pid ${proc.pid}) did not log ${describe(match)} within ${timeoutMs} ms:\n${output()}`,
+                ),
+              ),
             ),
           timeoutMs,
         );
@@ -297,7 +309,9 @@ async function waitUntilReady(proc: OrdoProcess, timeoutMs: number): Promise<voi
   for (;;) {
     if (proc.hasExited) {
       const { code, signal } = await proc.exited;
-      throw new Error(`${proc.label} (pid ${proc.pid}) exited (code ${code}, signal ${signal}) before it was ready:\n${proc.output()}`);
+      throw new Error(
+        `${proc.label} (pid ${proc.pid}) exited (code ${code}, signal ${signal}) before it was ready:\n${proc.output()}`,
+      );
     }
     try {
       const response = await fetch(`${proc.url}/api/health/ready`, { signal: AbortSignal.timeout(3_000) });
@@ -307,7 +321,9 @@ async function waitUntilReady(proc: OrdoProcess, timeoutMs: number): Promise<voi
       last = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${proc.label} (pid ${proc.pid}) was not ready within ${timeoutMs} ms (${last}):\n${proc.output()}`);
+      throw new Error(
+        `${proc.label} (pid ${proc.pid}) was not ready within ${timeoutMs} ms (${last}):\n${proc.output()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
