@@ -29,7 +29,13 @@ export class AppModule {
     const roles = rolesOf(env.MODE);
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(env), LoggingModule.forRoot(logger), DiscoveryModule, InfraModule.forRoot(infra), ...(features ?? [])],
+      imports: [
+        ConfigModule.forRoot(env),
+        LoggingModule.forRoot(logger),
+        DiscoveryModule,
+        InfraModule.forRoot(infra),
+        ...(features ?? []),
+      ],
       providers: [
         ConsumerRegistry,
         ...(roles.includes('worker') ? [WorkerRuntime] : []),

@@ -21,7 +21,11 @@ export const IN_MEMORY = ':memory:';
 /** PostgreSQL when DATABASE_URL is set, PGlite under DATA_DIR otherwise; control migrations applied. */
 export async function openControlDatabase(env: Env, log: Logger): Promise<SqlDatabase> {
   const database = env.DATABASE_URL
-    ? new PostgresDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: `ordo-${env.MODE}` })
+    ? new PostgresDatabase({
+        url: env.DATABASE_URL,
+        poolSize: env.DATABASE_POOL_SIZE,
+        applicationName: `ordo-${env.MODE}`,
+      })
     : await PgliteDatabase.open({ dataDir: env.DATA_DIR === IN_MEMORY ? undefined : join(env.DATA_DIR, 'pgdata') });
   const { applied, version } = await migrate(database, 'control');
   log.info({ database: database.kind, applied, version }, 'control database ready');
@@ -55,5 +59,7 @@ export function createBus(env: Env, control: SqlDatabase, log: Logger): BusPort 
 
 /** Redis when REDIS_URL is set, in-process otherwise. */
 export function createCache(env: Env, log: Logger): CachePort {
-  return env.REDIS_URL ? new RedisCache({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: log }) : new MemoryCache();
+  return env.REDIS_URL
+    ? new RedisCache({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: log })
+    : new MemoryCache();
 }

@@ -61,7 +61,11 @@ export class InfraModule implements OnApplicationShutdown {
     const given = options.controlDatabase;
     const control: Provider = given
       ? { provide: CONTROL_DATABASE, useValue: given }
-      : { provide: CONTROL_DATABASE, inject: [ENV, LOGGER], useFactory: (env: Env, log: Logger) => openControlDatabase(env, log) };
+      : {
+          provide: CONTROL_DATABASE,
+          inject: [ENV, LOGGER],
+          useFactory: (env: Env, log: Logger) => openControlDatabase(env, log),
+        };
     return {
       module: InfraModule,
       providers: [control, { provide: OWNS_CONTROL_DATABASE, useValue: !given }],

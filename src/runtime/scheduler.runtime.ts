@@ -6,7 +6,11 @@ import type { Env } from '../config/env.schema.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../infra/database/sql-database.js';
 import { LOGGER } from '../infra/logging/logger.js';
 import { leaderLockFor, type LeaderLock } from '../infra/scheduling/leader-lock.js';
-import { SCHEDULED_JOB_METADATA, type ScheduledJob, type ScheduledJobOptions } from '../infra/scheduling/scheduled-job.js';
+import {
+  SCHEDULED_JOB_METADATA,
+  type ScheduledJob,
+  type ScheduledJobOptions,
+} from '../infra/scheduling/scheduled-job.js';
 
 const LEADER_CHECK_MS = 2_000;
 
@@ -39,18 +43,21 @@ export class SchedulerRuntime implements OnApplicationBootstrap, BeforeApplicati
     for (const { job, options } of this.jobs()) {
       let busy = false;
       this.timers.push(
-        setInterval(() => {
-          if (busy || !this.leader || this.stopped) return;
-          busy = true;
-          const run = job
-            .run()
-            .catch((error: unknown) => this.log.error({ err: error, job: options.name }, 'scheduled job failed'))
-            .finally(() => {
-              busy = false;
-              this.running.delete(run);
-            });
-          this.running.add(run);
-        }, typeof options.everyMs === 'function' ? options.everyMs(this.env) : options.everyMs),
+        setInterval(
+          () => {
+            if (busy || !this.leader || this.stopped) return;
+            busy = true;
+            const run = job
+              .run()
+              .catch((error: unknown) => this.log.error({ err: error, job: options.name }, 'scheduled job failed'))
+              .finally(() => {
+                busy = false;
+                this.running.delete(run);
+              });
+            this.running.add(run);
+          },
+          typeof options.everyMs === 'function' ? options.everyMs(this.env) : options.everyMs,
+        ),
       );
     }
   }
@@ -65,7 +72,8 @@ export class SchedulerRuntime implements OnApplicationBootstrap, BeforeApplicati
   private async checkLeadership(): Promise<void> {
     if (this.stopped) return;
     const leader = await this.lock.acquire();
-    if (leader !== this.leader) this.log.info({ leader }, leader ? 'scheduler became leader' : 'scheduler is a follower');
+    if (leader !== this.leader)
+      this.log.info({ leader }, leader ? 'scheduler became leader' : 'scheduler is a follower');
     this.leader = leader;
   }
 

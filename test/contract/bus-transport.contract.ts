@@ -46,7 +46,11 @@ export function recordingSink(): DeadLetterSink & { stored: FailedDelivery[] } {
   return { stored, store: async (failure) => void stored.push(failure) };
 }
 
-export function subscription(consumer: string, deliver: Subscription['deliver'], eventTypes = ['order.placed']): Subscription {
+export function subscription(
+  consumer: string,
+  deliver: Subscription['deliver'],
+  eventTypes = ['order.placed'],
+): Subscription {
   return { consumer, eventTypes, deliver };
 }
 

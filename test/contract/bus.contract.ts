@@ -202,7 +202,10 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
         attempts.map((envelope) => envelope.attempt),
         [1, 2, 3],
       );
-      assert.ok(times[2]! - times[0]! >= retryDelaysMs[0]! + retryDelaysMs[1]! - 40, 'the retries waited for their delays');
+      assert.ok(
+        times[2]! - times[0]! >= retryDelaysMs[0]! + retryDelaysMs[1]! - 40,
+        'the retries waited for their delays',
+      );
       assert.equal(await handledCount(probe.id), 0);
 
       poisoned = false;

@@ -27,7 +27,6 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const RETRY_DELAYS_MS = [100, 200];
 const CONSUMERS = TRANSPORT_CONSUMERS;
 
-
 const exec = promisify(execFile);
 const rabbitSkip = await requireService('rabbitmq');
 const rabbitmqctlSkipped = await rabbitmqctlSkip();

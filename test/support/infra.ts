@@ -43,7 +43,9 @@ export async function createRealInfra(label = 'app'): Promise<RealInfra> {
       BUS_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
     },
     async cleanup(consumers = APP_CONSUMERS) {
-      await deleteRabbitTopology(serviceUrls.rabbitmq, namespace, consumers, TEST_RETRY_DELAYS_MS).catch(() => undefined);
+      await deleteRabbitTopology(serviceUrls.rabbitmq, namespace, consumers, TEST_RETRY_DELAYS_MS).catch(
+        () => undefined,
+      );
       await deleteRedisKeys(redisPrefix);
       await dropDatabasesWithPrefix(tenantPrefix);
       await database.drop();

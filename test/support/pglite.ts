@@ -7,7 +7,9 @@ import { PgliteDatabase } from '../../src/infra/database/pglite-database.js';
 function snapshotPath(): string {
   const hash = createHash('sha256');
   const folder = projectPath('migrations', 'control');
-  for (const name of readdirSync(folder).filter((file) => file.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(folder)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()) {
     hash.update(readFileSync(`${folder}/${name}`));
   }
   return projectPath('dist', '.cache', `pglite-control-${hash.digest('hex').slice(0, 12)}.tar`);

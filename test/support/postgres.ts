@@ -10,7 +10,9 @@ import { serviceUrls, uniqueSuffix } from './services.js';
 function migrationsHash(): string {
   const hash = createHash('sha256');
   const folder = projectPath('migrations', 'control');
-  for (const name of readdirSync(folder).filter((file) => file.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(folder)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()) {
     hash.update(readFileSync(`${folder}/${name}`));
   }
   return hash.digest('hex').slice(0, 12);
@@ -83,7 +85,8 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
+    drop: () =>
+      withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`).then(() => undefined)),
   };
 }
 

@@ -1,5 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiQuery, ApiResponse, type ApiBodyOptions } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiQuery,
+  ApiResponse,
+  type ApiBodyOptions,
+} from '@nestjs/swagger';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 
@@ -33,14 +40,21 @@ export const problemSchema: SchemaObject = {
 export const ApiJsonBody = (schema: z.ZodType) =>
   applyDecorators(
     ApiBody({ schema: openApiSchema(schema, 'input') }),
-    ApiBadRequestResponse({ description: 'Invalid body', content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } }),
+    ApiBadRequestResponse({
+      description: 'Invalid body',
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+    }),
   );
 
 /** Documents each query parameter of a zod object schema. */
 export const ApiZodQuery = (schema: z.ZodObject) =>
   applyDecorators(
     ...Object.entries(schema.shape).map(([name, field]) =>
-      ApiQuery({ name, required: !(field as z.ZodType).safeParse(undefined).success, schema: openApiSchema(field as z.ZodType, 'input') }),
+      ApiQuery({
+        name,
+        required: !(field as z.ZodType).safeParse(undefined).success,
+        schema: openApiSchema(field as z.ZodType, 'input'),
+      }),
     ),
   );
 

@@ -7,7 +7,10 @@ export class ProblemException extends HttpException {
     super(problem, problem.status);
   }
 
-  static validation(errors: FieldError[], detail = 'The request is invalid; see errors for each field.'): ProblemException {
+  static validation(
+    errors: FieldError[],
+    detail = 'The request is invalid; see errors for each field.',
+  ): ProblemException {
     return new ProblemException(problem(400, detail, { errors }));
   }
 }

@@ -35,12 +35,24 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const response = error.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+      const detail = Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : error.message;
       return problem(error.getStatus(), detail);
     }
     const fastifyError = error as FastifyError;
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      return problem(fastifyError.statusCode, fastifyError.message, fastifyError.code ? { code: fastifyError.code } : {});
+    if (
+      typeof fastifyError?.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      return problem(
+        fastifyError.statusCode,
+        fastifyError.message,
+        fastifyError.code ? { code: fastifyError.code } : {},
+      );
     }
     const errorId = newId();
     this.log.error({ err: error, errorId, reqId: request.id, url: request.url }, 'unhandled error');

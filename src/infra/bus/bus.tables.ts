@@ -1,5 +1,16 @@
 // Control-database tables of the messaging layer.
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /** Which consumer wants which event type: the table bus's equivalent of queue bindings. */
 export const busBindings = pgTable(
@@ -8,7 +19,10 @@ export const busBindings = pgTable(
     consumer: text('consumer').notNull(),
     eventType: text('event_type').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.consumer, table.eventType] }), index('bus_bindings_type_idx').on(table.eventType)],
+  (table) => [
+    primaryKey({ columns: [table.consumer, table.eventType] }),
+    index('bus_bindings_type_idx').on(table.eventType),
+  ],
 );
 
 /** The embedded bus: one row per (message, consumer), claimed with `FOR UPDATE SKIP LOCKED`. */
@@ -51,4 +65,3 @@ export const deadLetters = pgTable(
     uniqueIndex('dead_letters_consumer_message_idx').on(table.consumer, table.messageId),
   ],
 );
-

@@ -34,7 +34,8 @@ export interface MessageHandler<Payload = unknown> {
 
 /** Marks a provider as a bus consumer; the worker role discovers it at start and refuses duplicates. */
 export const Consumer = (options: ConsumerOptions): ClassDecorator => {
-  if (!/^[a-z][a-z0-9-]*$/.test(options.name)) throw new Error(`Consumer name "${options.name}" is not [a-z][a-z0-9-]*`);
+  if (!/^[a-z][a-z0-9-]*$/.test(options.name))
+    throw new Error(`Consumer name "${options.name}" is not [a-z][a-z0-9-]*`);
   if (options.events.length === 0) throw new Error(`Consumer "${options.name}" handles no events`);
   return SetMetadata(CONSUMER_METADATA, options);
 };

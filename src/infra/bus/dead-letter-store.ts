@@ -67,7 +67,11 @@ export class DeadLetterStore implements DeadLetterSink {
     const envelope = { ...(letter.envelope as Envelope), attempt: 1 };
     await this.bus.sendTo(letter.consumer, envelope);
     const [updated] = await this.control.transaction((tx) =>
-      tx.update(deadLetters).set({ replayedAt: sql`now()` }).where(eq(deadLetters.id, id)).returning(),
+      tx
+        .update(deadLetters)
+        .set({ replayedAt: sql`now()` })
+        .where(eq(deadLetters.id, id))
+        .returning(),
     );
     return updated;
   }

@@ -34,7 +34,8 @@ const definitions = new Map<string, EventDefinition<unknown>>();
 
 /** Declares an event type once, next to the feature that produces it. A second declaration of a name throws. */
 export function defineEvent<Schema extends z.ZodType>(type: string, schema: Schema): EventDefinition<z.infer<Schema>> {
-  if (!/^[a-z][a-z_]*\.[a-z][a-z_]*$/.test(type)) throw new Error(`Event type "${type}" is not <aggregate>.<past_tense>`);
+  if (!/^[a-z][a-z_]*\.[a-z][a-z_]*$/.test(type))
+    throw new Error(`Event type "${type}" is not <aggregate>.<past_tense>`);
   if (definitions.has(type)) throw new Error(`Event type "${type}" is defined twice`);
   const definition = { type, schema } as EventDefinition<z.infer<Schema>>;
   definitions.set(type, definition);

@@ -72,7 +72,8 @@ export class InboxProcessor {
 
   private async databaseFor(options: ConsumerOptions, envelope: Envelope): Promise<SqlDatabase> {
     if (options.scope === 'control') return this.control;
-    if (!envelope.tenant) throw new PermanentFailure(`${envelope.type} has no tenant but ${options.name} is tenant-scoped`);
+    if (!envelope.tenant)
+      throw new PermanentFailure(`${envelope.type} has no tenant but ${options.name} is tenant-scoped`);
     return this.tenants.forTenant(envelope.tenant);
   }
 }

@@ -18,7 +18,11 @@ export const outbox = pgTable(
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     publishedAt: timestamp('published_at', { withTimezone: true }),
   },
-  (table) => [index('outbox_unpublished_idx').on(table.occurredAt).where(sql`${table.publishedAt} is null`)],
+  (table) => [
+    index('outbox_unpublished_idx')
+      .on(table.occurredAt)
+      .where(sql`${table.publishedAt} is null`),
+  ],
 );
 
 /** One row per (message, consumer) handled; written in the handler's transaction, it makes redelivery a no-op. */
@@ -31,4 +35,3 @@ export const inbox = pgTable(
   },
   (table) => [primaryKey({ columns: [table.messageId, table.consumer] })],
 );
-

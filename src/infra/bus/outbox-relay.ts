@@ -44,7 +44,10 @@ export class OutboxRelay {
           await this.drain(database, 0);
         } catch (error) {
           // The sweeper retries; an outage must not crash the request that committed.
-          this.log.warn({ err: error, database: database.name }, 'outbox relay could not publish; the sweeper will retry');
+          this.log.warn(
+            { err: error, database: database.name },
+            'outbox relay could not publish; the sweeper will retry',
+          );
           return;
         }
       } while (this.again.has(database));
@@ -84,7 +87,12 @@ export class OutboxRelay {
         tx
           .update(outbox)
           .set({ publishedAt: sql`now()`, claimedUntil: null })
-          .where(inArray(outbox.id, batch.map((envelope) => envelope.id))),
+          .where(
+            inArray(
+              outbox.id,
+              batch.map((envelope) => envelope.id),
+            ),
+          ),
       );
       total += batch.length;
       this.observer?.published(batch.length);
@@ -97,7 +105,15 @@ export class OutboxRelay {
       tx
         .update(outbox)
         .set({ claimedUntil: null })
-        .where(and(inArray(outbox.id, batch.map((envelope) => envelope.id)), isNull(outbox.publishedAt))),
+        .where(
+          and(
+            inArray(
+              outbox.id,
+              batch.map((envelope) => envelope.id),
+            ),
+            isNull(outbox.publishedAt),
+          ),
+        ),
     );
   }
 

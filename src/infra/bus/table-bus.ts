@@ -192,7 +192,10 @@ export class TableBus implements BusPort {
     try {
       await this.database.query(
         sql`update bus_messages set locked_until = now() + ${this.leaseMs}::int * interval '1 millisecond'
-            where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
+            where id in (${sql.join(
+              ids.map((id) => sql`${id}`),
+              sql`, `,
+            )})`,
       );
     } catch (error) {
       this.log.warn({ err: error }, 'table bus could not extend its leases');

@@ -3,7 +3,10 @@ import type { Envelope, EventDefinition } from './envelope.js';
 import { writeToOutbox, type OutboxEvent } from './outbox.js';
 import type { OutboxRelay } from './outbox-relay.js';
 
-export type Emit = <Payload>(definition: EventDefinition<Payload>, event: OutboxEvent<Payload>) => Promise<Envelope<Payload>>;
+export type Emit = <Payload>(
+  definition: EventDefinition<Payload>,
+  event: OutboxEvent<Payload>,
+) => Promise<Envelope<Payload>>;
 
 /**
  * A transaction that may emit events: each `emit` writes an outbox row in the transaction, and once

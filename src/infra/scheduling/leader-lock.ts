@@ -40,9 +40,10 @@ class PostgresLeaderLock implements LeaderLock {
         await this.client.query('select 1');
         return this.held;
       }
-      const result = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
-        LEADER_KEY,
-      ]);
+      const result = await this.client.query<{ locked: boolean }>(
+        'select pg_try_advisory_lock(hashtext($1)) as locked',
+        [LEADER_KEY],
+      );
       this.held = result.rows[0]?.locked === true;
       return this.held;
     } catch {
