@@ -41,7 +41,8 @@ export const busMessages = pgTable(
   },
   (table) => [
     uniqueIndex('bus_messages_consumer_message_idx').on(table.consumer, table.messageId),
-    index('bus_messages_ready_idx').on(table.consumer, table.availableAt),
+    // Claims walk a consumer's messages in id order, skipping ones not yet available (retries).
+    index('bus_messages_claim_idx').on(table.consumer, table.id),
   ],
 );
 

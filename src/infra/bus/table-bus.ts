@@ -60,16 +60,16 @@ export class TableBus implements BusPort {
 
   async publish(envelopes: Envelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    await this.database.transaction(async (tx) => {
-      for (const envelope of envelopes) {
-        await tx.execute(
-          sql`insert into bus_messages (message_id, consumer, envelope)
-              select ${envelope.id}, consumer, ${JSON.stringify(envelope)}::jsonb
-              from bus_bindings where event_type = ${envelope.type}
-              on conflict (consumer, message_id) do nothing`,
-        );
-      }
-    });
+    // One set-based statement per batch: fan each envelope out to every consumer bound to its type.
+    const rows = JSON.stringify(envelopes.map((envelope) => ({ id: envelope.id, type: envelope.type, envelope })));
+    await this.database.query(
+      sql`insert into bus_messages (message_id, consumer, envelope)
+          select e.id, b.consumer, e.envelope
+          from jsonb_to_recordset(${rows}::jsonb) as e(id uuid, type text, envelope jsonb)
+          join bus_bindings b on b.event_type = e.type
+          order by e.id
+          on conflict (consumer, message_id) do nothing`,
+    );
     this.wakeups.emit('message');
   }
 

@@ -23,5 +23,7 @@ export class MessagingRetentionJob implements ScheduledJob {
       await database.query(sql`delete from outbox where published_at < now() - interval '7 days'`);
       await database.query(sql`delete from inbox where handled_at < now() - interval '30 days'`);
     }
+    // PGlite has no autovacuum: reclaim the dead rows queue and outbox churn leaves behind.
+    if (this.control.kind === 'pglite') await this.control.query(sql`vacuum bus_messages, outbox, inbox`);
   }
 }
