@@ -5,11 +5,15 @@ import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.schema.js';
 import { InfraModule, type InfraOptions } from './infra/infra.module.js';
 import { LoggingModule } from './infra/logging/logging.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagingModule } from './modules/messaging/messaging.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { OpsModule } from './modules/ops/ops.module.js';
 import { ProbesModule } from './modules/probes/probes.module.js';
+import { TenantsModule } from './modules/tenants/tenants.module.js';
+import { UsersModule } from './modules/users/users.module.js';
 import { ConsumerRegistry } from './runtime/consumer-registry.js';
 import { SchedulerRuntime } from './runtime/scheduler.runtime.js';
 import { WorkerRuntime } from './runtime/worker.runtime.js';
@@ -21,7 +25,17 @@ export function rolesOf(mode: Env['MODE']): Role[] {
 }
 
 /** Feature modules: loaded in every role (their consumers, jobs and services); HTTP only serves in the api role. */
-const features: ModuleMetadata['imports'] = [HealthModule, MetricsModule, OpsModule, ProbesModule, MessagingModule];
+const features: ModuleMetadata['imports'] = [
+  HealthModule,
+  MetricsModule,
+  OpsModule,
+  ProbesModule,
+  MessagingModule,
+  UsersModule,
+  AuthModule,
+  TenantsModule,
+  AuditModule,
+];
 
 @Module({})
 export class AppModule {

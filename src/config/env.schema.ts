@@ -63,6 +63,14 @@ export const envSchema = z
     REDIS_KEY_PREFIX: z.string().default('ordo:'),
 
     JWT_SECRET: z.string().optional(),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+    REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+    /** With both set, the first ADMIN is created at start unless an admin already exists. */
+    ORDO_ADMIN_EMAIL: z.email().optional(),
+    ORDO_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+    /** Requests per window, per IP and per account, on login, register and refresh. */
+    AUTH_RATE_LIMIT: positiveInt(10),
+    AUTH_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
   })

@@ -10,7 +10,16 @@ export interface Envelope<Payload = unknown> {
   /** 1 on first delivery; grows with each retry tier. */
   attempt: number;
   traceparent?: string;
+  /** Who caused it and through which request: the audit trail's actor, IP and request id. */
+  meta?: EnvelopeMeta;
   payload: Payload;
+}
+
+export interface EnvelopeMeta {
+  actorId?: string | null;
+  actorRole?: string | null;
+  ip?: string | null;
+  requestId?: string | null;
 }
 
 export const envelopeSchema = z.object({
@@ -21,6 +30,14 @@ export const envelopeSchema = z.object({
   occurredAt: z.string(),
   attempt: z.number().int().positive(),
   traceparent: z.string().optional(),
+  meta: z
+    .object({
+      actorId: z.string().nullish(),
+      actorRole: z.string().nullish(),
+      ip: z.string().nullish(),
+      requestId: z.string().nullish(),
+    })
+    .optional(),
   payload: z.unknown(),
 });
 

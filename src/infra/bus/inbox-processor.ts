@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { runInContext } from '../../common/request-context.js';
 import type { Logger } from 'pino';
 import type { TenantDatabases } from '../database/tenant-databases.port.js';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
@@ -34,7 +35,16 @@ export class InboxProcessor {
     };
   }
 
-  private async deliver(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
+  /** Handlers act as the system, named after the consumer; the request id carries through for tracing. */
+  private deliver(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
+    const context = {
+      requestId: envelope.meta?.requestId ?? undefined,
+      actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
+    };
+    return runInContext(context, () => this.deliverInContext(options, handler, envelope));
+  }
+
+  private async deliverInContext(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
     try {
       const payload = this.parse(envelope);
       const database = await this.databaseFor(options, envelope);

@@ -13,6 +13,8 @@ export const outbox = pgTable(
     aggregateId: text('aggregate_id').notNull(),
     payload: jsonb('payload').notNull(),
     traceparent: text('traceparent'),
+    /** Who caused the event and through which request (actor, role, IP, request id), for the audit trail. */
+    meta: jsonb('meta'),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
     /** A relay holds unpublished rows until this time, so two relays never publish one row at once. */
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),

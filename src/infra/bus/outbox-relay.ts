@@ -2,7 +2,7 @@ import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
 import type { BusPort } from './bus.port.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope, EnvelopeMeta } from './envelope.js';
 import { outbox } from './messaging.shared-tables.js';
 
 const BATCH = 200;
@@ -139,12 +139,13 @@ export class OutboxRelay {
         aggregate_id: string;
         payload: unknown;
         traceparent: string | null;
+        meta: EnvelopeMeta | string | null;
         occurred_at: string | Date;
       }>(
         tx,
         sql`update outbox set claimed_until = now() + ${CLAIM_SECONDS}::int * interval '1 second'
             where id in (${ready})
-            returning id, type, tenant, aggregate_id, payload, traceparent, occurred_at`,
+            returning id, type, tenant, aggregate_id, payload, traceparent, meta, occurred_at`,
       );
       return rows
         .map((row) => ({
@@ -155,6 +156,7 @@ export class OutboxRelay {
           occurredAt: new Date(row.occurred_at).toISOString(),
           attempt: 1,
           ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+          ...(row.meta ? { meta: typeof row.meta === 'string' ? (JSON.parse(row.meta) as EnvelopeMeta) : row.meta } : {}),
           payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload,
         }))
         .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { newId } from '../../common/ids.js';
+import { currentContext } from '../../common/request-context.js';
 import type { Db } from '../database/sql-database.js';
-import type { Envelope, EventDefinition } from './envelope.js';
+import type { Envelope, EnvelopeMeta, EventDefinition } from './envelope.js';
 import { outbox } from './messaging.shared-tables.js';
 
 export interface OutboxEvent<Payload> {
@@ -10,6 +11,14 @@ export interface OutboxEvent<Payload> {
   /** The tenant whose data the event is about; null for platform events. */
   tenant?: string | null;
   traceparent?: string;
+  /** Defaults to the actor, IP and request id of the request or message being handled. */
+  meta?: EnvelopeMeta;
+}
+
+function metaFromContext(): EnvelopeMeta | undefined {
+  const { actor, ip, requestId } = currentContext();
+  if (!actor && !ip && !requestId) return undefined;
+  return { actorId: actor?.id ?? null, actorRole: actor?.role ?? null, ip: ip ?? null, requestId: requestId ?? null };
 }
 
 /**
@@ -30,6 +39,7 @@ export async function writeToOutbox<Payload>(
     occurredAt: new Date().toISOString(),
     attempt: 1,
     traceparent: event.traceparent,
+    meta: event.meta ?? metaFromContext(),
     payload,
   };
   await tx.insert(outbox).values({
@@ -39,6 +49,7 @@ export async function writeToOutbox<Payload>(
     aggregateId: envelope.aggregateId,
     payload: envelope.payload,
     traceparent: envelope.traceparent ?? null,
+    meta: envelope.meta ?? null,
     occurredAt: sql`${envelope.occurredAt}::timestamptz`,
   });
   return envelope;

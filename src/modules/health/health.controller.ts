@@ -2,12 +2,14 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../../common/auth/decorators.js';
 import { BUS, type BusPort } from '../../infra/bus/bus.port.js';
 import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 
 /** Liveness (the process answers) and readiness (database, bus and cache each reachable). Public. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

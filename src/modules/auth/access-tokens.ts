@@ -1,0 +1,64 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import type { Logger } from 'pino';
+import { ENV } from '../../config/config.module.js';
+import type { Env } from '../../config/env.schema.js';
+import { ROLES, type Role } from '../../common/auth/roles.js';
+import { LOGGER } from '../../infra/logging/logger.js';
+
+/** What an access token says: who, in which role (and tenant, for a merchant), through which session. */
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  tenant: string | null;
+  sid: string;
+}
+
+const ISSUER = 'ordo';
+const AUDIENCE = 'ordo-api';
+/** Only for development and tests; production refuses to start without a strong JWT_SECRET. */
+const DEVELOPMENT_SECRET = 'ordo-development-secret-never-use-in-production';
+
+/** Signs and checks short-lived access JWTs (HS256). */
+@Injectable()
+export class AccessTokens implements OnModuleInit {
+  private readonly key: Uint8Array;
+  readonly ttlSeconds: number;
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.key = new TextEncoder().encode(env.JWT_SECRET ?? DEVELOPMENT_SECRET);
+    this.ttlSeconds = env.ACCESS_TOKEN_TTL_SECONDS;
+  }
+
+  onModuleInit(): void {
+    if (!this.env.JWT_SECRET) this.log.warn('JWT_SECRET is not set: using the development secret');
+  }
+
+  sign(claims: AccessClaims): Promise<string> {
+    return new SignJWT({ role: claims.role, tenant: claims.tenant, sid: claims.sid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The token's claims, or null when it is malformed, forged, expired or not ours. */
+  async verify(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const role = payload.role as Role;
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !ROLES.includes(role)) return null;
+      const tenant = typeof payload.tenant === 'string' ? payload.tenant : null;
+      return { sub: payload.sub, role, tenant, sid: payload.sid };
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error;
+    }
+  }
+}

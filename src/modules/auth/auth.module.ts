@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { RequestContextInterceptor } from '../../common/http/request-context.interceptor.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
+import { AccessTokens } from './access-tokens.js';
+import { AuthGuard } from './auth.guard.js';
+import { SessionStatus } from './session-status.js';
+
+@Module({
+  imports: [UsersModule],
+  providers: [
+    AccessTokens,
+    SessionStatus,
+    AccessTokenVerifier,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+  ],
+  exports: [AccessTokens, SessionStatus, AccessTokenVerifier],
+})
+export class AuthModule {}

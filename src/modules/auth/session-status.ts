@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'drizzle-orm';
+import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
+import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+
+/** How long a process may trust a "still active" answer before asking the database again. */
+const ACTIVE_TTL_MS = 30_000;
+
+export const sessionTag = (sessionId: string) => `session:${sessionId}`;
+
+/**
+ * Is a session still good (not revoked, not expired, its user active)? Checked on every request, so a
+ * revoked session's access tokens stop working immediately: the answer is cached briefly, and revoking
+ * invalidates that cache entry through its tag in every process sharing the cache.
+ */
+@Injectable()
+export class SessionStatus {
+  constructor(
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(CACHE) private readonly cache: CachePort,
+  ) {}
+
+  isActive(sessionId: string): Promise<boolean> {
+    return this.cache.wrap(`session-active:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags: [sessionTag(sessionId)] }, async () => {
+      const [row] = await this.control.query<{ active: boolean }>(
+        sql`select (s.revoked_at is null and s.expires_at > now() and u.status = 'ACTIVE') as active
+            from sessions s join users u on u.id = s.user_id where s.id = ${sessionId}`,
+      );
+      return row?.active === true;
+    });
+  }
+
+  /** Call after revoking (or disabling the user of) these sessions. */
+  forget(sessionIds: string[]): Promise<void> {
+    return this.cache.invalidateTags(sessionIds.map(sessionTag));
+  }
+}
