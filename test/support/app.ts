@@ -2,6 +2,7 @@ import { startOrdo, type Ordo } from '../../src/bootstrap.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { IN_MEMORY } from '../../src/infra/infra.factories.js';
 import { createRealInfra, TEST_RETRY_DELAYS_MS, type RealInfra } from './infra.js';
+import { TEST_ADMIN_ENV, testRequester, type TestRequest } from './auth.js';
 import { testLogger } from './logger.js';
 import { requireService } from './services.js';
 import { openEmbeddedDatabase } from './pglite.js';
@@ -12,8 +13,8 @@ export type InfraKind = 'embedded' | 'real';
 export interface TestApp {
   ordo: Ordo;
   url: string;
-  /** fetch against the app, JSON by default. */
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** fetch against the app: `json` bodies, signed in as the test admin unless `as` says otherwise. */
+  request: TestRequest;
   close(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startTestApp(kind: InfraKind, env: Record<string, string> 
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOX_SWEEP_INTERVAL_MS: '500',
+    ...TEST_ADMIN_ENV,
     ...baseEnv,
     ...env,
   });
@@ -47,14 +49,7 @@ export async function startTestApp(kind: InfraKind, env: Record<string, string> 
   return {
     ordo,
     url,
-    request(path, init = {}) {
-      const { json, headers, ...rest } = init;
-      return fetch(`${url}${path}`, {
-        ...rest,
-        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: json === undefined ? rest.body : JSON.stringify(json),
-      });
-    },
+    request: testRequester(() => url),
     async close() {
       await ordo.close();
       await controlDatabase?.close();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { projectPath } from '../../src/common/project-path.js';
+import { TEST_ADMIN_ENV, testRequester, type TestRequest } from './auth.js';
 import { envSchema } from '../../src/config/env.schema.js';
 import { waitFor } from './wait-for.js';
 
@@ -31,7 +32,8 @@ export interface OrdoProcess {
   /** Resolves with the first log line matching (already printed or still to come); rejects on timeout or exit. */
   waitForLog(match: string | ((line: LogLine) => boolean), timeoutMs?: number): Promise<LogLine>;
   /** fetch against the process, JSON by default. */
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** fetch against this process: `json` bodies, signed in as the test admin unless `as` says otherwise. */
+  request: TestRequest;
   kill(signal?: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -128,7 +130,8 @@ export async function stopAllProcesses(): Promise<void> {
   );
 }
 
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+function childEnv(given: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...TEST_ADMIN_ENV, ...given };
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !ORDO_VARIABLES.has(name) && !name.startsWith('NODE_TEST')),
   );
@@ -218,6 +221,7 @@ function spawnOrdo(
   });
 
   const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+  const requester = testRequester(() => url ?? '');
   const output = (lines = 60) => recent.slice(-lines).join('\n');
 
   const proc: OrdoProcess = {
@@ -267,14 +271,9 @@ function spawnOrdo(
         check();
       });
     },
-    request(path, init = {}) {
+    request: (path, init) => {
       if (!url) throw new Error(`${label} serves no HTTP (MODE=${mode})`);
-      const { json, headers, ...rest } = init;
-      return fetch(`${url}${path}`, {
-        ...rest,
-        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: json === undefined ? rest.body : JSON.stringify(json),
-      });
+      return requester(path, init);
     },
     kill(signal = 'SIGTERM') {
       if (!exitedFlag) child.kill(signal);

@@ -4,18 +4,26 @@ import { RequestContextInterceptor } from '../../common/http/request-context.int
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 import { AccessTokens } from './access-tokens.js';
+import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
+import { FirstAdmin } from './first-admin.js';
+import { LoginService } from './login.service.js';
+import { SessionsService } from './sessions.service.js';
 import { SessionStatus } from './session-status.js';
 
 @Module({
   imports: [UsersModule],
+  controllers: [AuthController],
   providers: [
     AccessTokens,
+    SessionsService,
+    LoginService,
+    FirstAdmin,
     SessionStatus,
     AccessTokenVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
-  exports: [AccessTokens, SessionStatus, AccessTokenVerifier],
+  exports: [AccessTokens, SessionStatus, AccessTokenVerifier, SessionsService],
 })
 export class AuthModule {}

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Roles } from '../../common/auth/decorators.js';
 import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js';
 import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
@@ -45,6 +46,7 @@ function view(letter: DeadLetter): z.infer<typeof deadLetterView> {
 
 /** Messages that exhausted their retries: list them, then replay once the cause is fixed. */
 @ApiTags('ops')
+@Roles('ADMIN')
 @Controller('ops/dead-letters')
 export class DeadLettersController {
   constructor(@Inject(DeadLetterStore) private readonly deadLetters: DeadLetterStore) {}

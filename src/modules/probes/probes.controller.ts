@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Roles } from '../../common/auth/decorators.js';
 import { ApiJsonBody, ApiJsonOk, ApiProblem, openApiSchema } from '../../common/http/openapi.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import { ProbesService, type Probe } from './probes.service.js';
@@ -29,6 +30,7 @@ function view(probe: Probe): z.infer<typeof probeView> {
 
 /** Operator tool: send a probe message through outbox, bus and consumer, then watch it land. */
 @ApiTags('ops')
+@Roles('ADMIN')
 @Controller('ops/probes')
 export class ProbesController {
   constructor(@Inject(ProbesService) private readonly probes: ProbesService) {}
