@@ -4,10 +4,10 @@ export const TEST_ADMIN = { email: 'admin@ordo.test', password: 'admin-password-
 export const TEST_ADMIN_ENV = { ORDO_ADMIN_EMAIL: TEST_ADMIN.email, ORDO_ADMIN_PASSWORD: TEST_ADMIN.password };
 
 /**
- * Who a test request is sent as: `'admin'` (the default) signs in as the test admin once and reuses
+ * Who a test request is sent as: `'admin'` (the default; a keyword, not a token) signs in as the test admin once and reuses
  * the token; a string is a bearer token; `null` sends no Authorization header.
  */
-export type As = 'admin' | string | null;
+export type As = string | null;
 
 export interface TestRequestInit extends RequestInit {
   json?: unknown;

@@ -4,7 +4,6 @@ import { sql } from 'drizzle-orm';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
-import type { Role } from '../../common/auth/roles.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { userView, type User, type UserView } from '../users/users.repository.js';
@@ -68,7 +67,7 @@ export class SessionsService {
     await tx.insert(refreshTokens).values({ tokenHash: refresh.hash, sessionId });
     const access = await this.accessTokens.sign({
       sub: user.id,
-      role: user.role as Role,
+      role: user.role,
       tenant: user.tenantCode,
       sid: sessionId,
     });
