@@ -18,7 +18,7 @@ export class AccessTokenVerifier {
     if (!token) return null;
     const claims = await this.tokens.verify(token);
     if (!claims) return null;
-    if (!(await this.sessions.isActive(claims.sid))) return null;
+    if (!(await this.sessions.isActive(claims.sid, claims.sub))) return null;
     return { id: claims.sub, role: claims.role, tenant: claims.tenant, sessionId: claims.sid };
   }
 }

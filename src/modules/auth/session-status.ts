@@ -7,6 +7,8 @@ import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-dat
 const ACTIVE_TTL_MS = 30_000;
 
 export const sessionTag = (sessionId: string) => `session:${sessionId}`;
+/** Invalidate this tag when a user is disabled or deleted: every one of their sessions is re-checked. */
+export const userSessionsTag = (userId: string) => `user-sessions:${userId}`;
 
 /**
  * Is a session still good (not revoked, not expired, its user active)? Checked on every request, so a
@@ -20,18 +22,24 @@ export class SessionStatus {
     @Inject(CACHE) private readonly cache: CachePort,
   ) {}
 
-  isActive(sessionId: string): Promise<boolean> {
-    return this.cache.wrap(`session-active:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags: [sessionTag(sessionId)] }, async () => {
+  isActive(sessionId: string, userId: string): Promise<boolean> {
+    const tags = [sessionTag(sessionId), userSessionsTag(userId)];
+    return this.cache.wrap(`session-active:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
       const [row] = await this.control.query<{ active: boolean }>(
         sql`select (s.revoked_at is null and s.expires_at > now() and u.status = 'ACTIVE') as active
-            from sessions s join users u on u.id = s.user_id where s.id = ${sessionId}`,
+            from sessions s join users u on u.id = s.user_id where s.id = ${sessionId} and s.user_id = ${userId}`,
       );
       return row?.active === true;
     });
   }
 
-  /** Call after revoking (or disabling the user of) these sessions. */
+  /** Call after revoking these sessions. */
   forget(sessionIds: string[]): Promise<void> {
     return this.cache.invalidateTags(sessionIds.map(sessionTag));
+  }
+
+  /** Call after disabling or deleting a user. */
+  forgetUser(userId: string): Promise<void> {
+    return this.cache.invalidateTags([userSessionsTag(userId)]);
   }
 }
