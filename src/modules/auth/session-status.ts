@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
+import { sessionTag, userSessionsTag } from '../../common/auth/session-tags.js';
 import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 
 /** How long a process may trust a "still active" answer before asking the database again. */
 const ACTIVE_TTL_MS = 30_000;
 
-export const sessionTag = (sessionId: string) => `session:${sessionId}`;
-/** Invalidate this tag when a user is disabled or deleted: every one of their sessions is re-checked. */
-export const userSessionsTag = (userId: string) => `user-sessions:${userId}`;
 
 /**
  * Is a session still good (not revoked, not expired, its user active)? Checked on every request, so a
