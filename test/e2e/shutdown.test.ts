@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { signInAsAdmin } from '../support/auth.js';
 import { skipUnless, type InfraKind } from '../support/app.js';
 import { createRealInfra, TEST_RETRY_DELAYS_MS, type RealInfra } from '../support/infra.js';
 import {
@@ -82,6 +83,7 @@ for (const kind of ['embedded', 'real'] as InfraKind[]) {
 
     it('finishes an HTTP request in flight and refuses new connections meanwhile', async () => {
       const ordo = await startOrdoProcess(env, { label: `${kind}-1` });
+      const token = await signInAsAdmin(ordo.url!);
       const body = JSON.stringify({ delayMs: 0, fail: false });
       const half = Math.floor(body.length / 2);
       const logged = ordo.logs.length;
@@ -92,7 +94,11 @@ for (const kind of ['embedded', 'real'] as InfraKind[]) {
         path: '/api/ops/probes',
         method: 'POST',
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
       });
       const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
         request.on('response', (response: IncomingMessage) => {

@@ -16,6 +16,17 @@ export interface TestRequestInit extends RequestInit {
 
 export type TestRequest = (path: string, init?: TestRequestInit) => Promise<Response>;
 
+/** Signs in as the test admin against a running Ordo and returns the access token. */
+export async function signInAsAdmin(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(TEST_ADMIN),
+  });
+  if (response.status !== 200) throw new Error(`test admin could not sign in: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
 /** Wraps plain fetch against `baseUrl` with JSON bodies and the `as` option. */
 export function testRequester(baseUrl: () => string): TestRequest {
   let adminToken: Promise<string> | undefined;
@@ -31,16 +42,11 @@ export function testRequester(baseUrl: () => string): TestRequest {
       body: json === undefined ? rest.body : JSON.stringify(json),
     });
   };
-  const signInAsAdmin = async (): Promise<string> => {
-    const response = await send('/api/auth/login', { method: 'POST', json: TEST_ADMIN });
-    if (response.status !== 200) throw new Error(`test admin could not sign in: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
   return async (path, init = {}) => {
     const as = init.as === undefined ? 'admin' : init.as;
     if (as === null) return send(path, init);
     if (as !== 'admin') return send(path, init, as);
-    adminToken ??= signInAsAdmin().catch((error: unknown) => {
+    adminToken ??= signInAsAdmin(baseUrl()).catch((error: unknown) => {
       adminToken = undefined;
       throw error;
     });
