@@ -1,18 +1,11 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { projectPath } from '../../src/common/project-path.js';
 import { migrate } from '../../src/infra/database/migrator.js';
 import { PgliteDatabase } from '../../src/infra/database/pglite-database.js';
+import { controlMigrationsHash } from './migrations-hash.js';
 
 function snapshotPath(): string {
-  const hash = createHash('sha256');
-  const folder = projectPath('migrations', 'control');
-  for (const name of readdirSync(folder)
-    .filter((file) => file.endsWith('.sql'))
-    .sort()) {
-    hash.update(readFileSync(`${folder}/${name}`));
-  }
-  return projectPath('dist', '.cache', `pglite-control-${hash.digest('hex').slice(0, 12)}.tar`);
+  return projectPath('dist', '.cache', `pglite-control-${controlMigrationsHash()}.tar`);
 }
 
 /**

@@ -1,22 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { projectPath } from '../../src/common/project-path.js';
 import { migrate } from '../../src/infra/database/migrator.js';
 import { PostgresDatabase } from '../../src/infra/database/postgres-database.js';
+import { controlMigrationsHash } from './migrations-hash.js';
 import { serviceUrls, uniqueSuffix } from './services.js';
-
-/** Hash of the control migrations: a template built from other migrations is never reused. */
-function migrationsHash(): string {
-  const hash = createHash('sha256');
-  const folder = projectPath('migrations', 'control');
-  for (const name of readdirSync(folder)
-    .filter((file) => file.endsWith('.sql'))
-    .sort()) {
-    hash.update(readFileSync(`${folder}/${name}`));
-  }
-  return hash.digest('hex').slice(0, 12);
-}
 
 export function databaseUrl(name: string): string {
   const url = new URL(serviceUrls.postgres);
@@ -36,7 +22,7 @@ export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Pro
 
 /** Builds the migrated template once per migration set; parallel test files wait on an advisory lock. */
 async function ensureTemplate(): Promise<string> {
-  const template = `ordo_test_template_${migrationsHash()}`;
+  const template = `ordo_test_template_${controlMigrationsHash()}`;
   await withAdmin(async (admin) => {
     await admin.query(`select pg_advisory_lock(hashtext('ordo:test-template'))`);
     try {

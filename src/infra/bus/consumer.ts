@@ -5,6 +5,7 @@ import type { Emit } from './unit-of-work.js';
 
 export const CONSUMER_METADATA = 'ordo:consumer';
 
+/** A consumer with its event types resolved, as the inbox processor and the transports see it. */
 export interface ConsumerOptions {
   /** Queue name, unique in the deployment: `[a-z][a-z0-9-]*`. */
   name: string;
@@ -12,6 +13,15 @@ export interface ConsumerOptions {
   events: EventDefinition<any>[];
   /** Which database the handler's transaction (and its inbox row) lives in. */
   scope: 'control' | 'tenant';
+}
+
+/**
+ * What `@Consumer` takes: the events to handle, or `'all'` for every type defined with `defineEvent`
+ * (resolved by the ConsumerRegistry at start, so a type defined later in development is bound too).
+ */
+export interface ConsumerDeclaration extends Omit<ConsumerOptions, 'events'> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  events: EventDefinition<any>[] | 'all';
 }
 
 export interface HandlerContext {
@@ -33,9 +43,13 @@ export interface MessageHandler<Payload = unknown> {
 }
 
 /** Marks a provider as a bus consumer; the worker role discovers it at start and refuses duplicates. */
-export const Consumer = (options: ConsumerOptions): ClassDecorator => {
+export const Consumer = (options: ConsumerDeclaration): ClassDecorator => {
   if (!/^[a-z][a-z0-9-]*$/.test(options.name))
     throw new Error(`Consumer name "${options.name}" is not [a-z][a-z0-9-]*`);
-  if (options.events.length === 0) throw new Error(`Consumer "${options.name}" handles no events`);
+  if (options.events !== 'all' && options.events.length === 0)
+    throw new Error(`Consumer "${options.name}" handles no events`);
+  // Platform events carry no tenant, so a consumer of every event cannot run in a tenant database.
+  if (options.events === 'all' && options.scope !== 'control')
+    throw new Error(`Consumer "${options.name}" handles all events, so its scope must be 'control'`);
   return SetMetadata(CONSUMER_METADATA, options);
 };

@@ -1,6 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { newId } from '../../common/ids.js';
-import type { SqlDatabase } from '../database/sql-database.js';
+import type { Db, SqlDatabase } from '../database/sql-database.js';
 import type { BusPort, DeadLetterSink, FailedDelivery } from './bus.port.js';
 import { deadLetters } from './bus.tables.js';
 import type { Envelope } from './envelope.js';
@@ -60,19 +60,26 @@ export class DeadLetterStore implements DeadLetterSink {
     return row;
   }
 
-  /** Puts the message back on its consumer's queue as a first attempt; its id is kept, so the inbox still dedupes. */
-  async replay(id: string): Promise<DeadLetter | undefined> {
+  /**
+   * Puts the message back on its consumer's queue as a first attempt; its id is kept, so the inbox still dedupes.
+   * `onReplayed` runs in the transaction that marks the letter replayed: the ops API writes its audit event there.
+   */
+  async replay(
+    id: string,
+    onReplayed?: (tx: Db, letter: DeadLetter) => Promise<void>,
+  ): Promise<DeadLetter | undefined> {
     const letter = await this.find(id);
     if (!letter) return undefined;
     const envelope = { ...(letter.envelope as Envelope), attempt: 1 };
     await this.bus.sendTo(letter.consumer, envelope);
-    const [updated] = await this.control.transaction((tx) =>
-      tx
+    return this.control.transaction(async (tx) => {
+      const [updated] = await tx
         .update(deadLetters)
         .set({ replayedAt: sql`now()` })
         .where(eq(deadLetters.id, id))
-        .returning(),
-    );
-    return updated;
+        .returning();
+      if (updated) await onReplayed?.(tx, updated);
+      return updated;
+    });
   }
 }

@@ -62,3 +62,8 @@ export function defineEvent<Schema extends z.ZodType>(type: string, schema: Sche
 export function eventDefinition(type: string): EventDefinition<unknown> | undefined {
   return definitions.get(type);
 }
+
+/** Every event type defined so far (all feature modules are imported at start): what `events: 'all'` resolves to. */
+export function definedEventTypes(): string[] {
+  return [...definitions.keys()].sort();
+}

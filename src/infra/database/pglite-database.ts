@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import type { Db, SqlDatabase } from './sql-database.js';
+import { DrizzleDatabase, type Db, type SqlDatabase } from './sql-database.js';
 
 export interface PgliteOptions {
   /** Directory for the database files; omitted → in memory. */
@@ -15,12 +15,13 @@ export interface PgliteOptions {
  * The embedded database: PostgreSQL compiled to WebAssembly, in this process.
  * One PGlite instance serves the control database and, as schemas, every tenant (see TenantDatabaseManager).
  */
-export class PgliteDatabase implements SqlDatabase {
+export class PgliteDatabase extends DrizzleDatabase {
   readonly kind = 'pglite' as const;
   readonly name = 'public';
   readonly db: Db;
 
   private constructor(readonly client: PGlite) {
+    super();
     this.db = drizzle(client);
   }
 
@@ -28,19 +29,6 @@ export class PgliteDatabase implements SqlDatabase {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
     return new PgliteDatabase(client);
-  }
-
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(tx as unknown as Db));
-  }
-
-  async query<Row>(statement: SQL): Promise<Row[]> {
-    const result: unknown = await this.db.execute(statement);
-    return (result as { rows: Row[] }).rows;
-  }
-
-  async ping(): Promise<void> {
-    await this.db.execute(sql`select 1`);
   }
 
   /** A view of this database whose every statement runs under `search_path = schema`. */

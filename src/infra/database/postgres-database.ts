@@ -1,7 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Db, SqlDatabase } from './sql-database.js';
+import { DrizzleDatabase, type Db } from './sql-database.js';
 
 export interface PostgresOptions {
   url: string;
@@ -11,13 +10,14 @@ export interface PostgresOptions {
 }
 
 /** PostgreSQL through a `pg` pool. */
-export class PostgresDatabase implements SqlDatabase {
+export class PostgresDatabase extends DrizzleDatabase {
   readonly kind = 'postgres' as const;
   readonly name: string;
   readonly pool: pg.Pool;
-  private readonly db: Db;
+  protected readonly db: Db;
 
   constructor(options: PostgresOptions) {
+    super();
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,
@@ -29,19 +29,6 @@ export class PostgresDatabase implements SqlDatabase {
     this.pool.on('error', () => undefined);
     this.name = new URL(options.url).pathname.replace(/^\//, '') || 'postgres';
     this.db = drizzle(this.pool);
-  }
-
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(tx as unknown as Db));
-  }
-
-  async query<Row>(statement: SQL): Promise<Row[]> {
-    const result: unknown = await this.db.execute(statement);
-    return (result as { rows: Row[] }).rows;
-  }
-
-  async ping(): Promise<void> {
-    await this.db.execute(sql`select 1`);
   }
 
   async close(): Promise<void> {

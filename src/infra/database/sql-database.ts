@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 
 /** A Drizzle handle; the same query code runs on PGlite and on PostgreSQL. */
@@ -32,4 +32,25 @@ export async function countOf(db: Db, statement: SQL): Promise<number> {
   const result: unknown = await db.execute(statement);
   const { rowCount, affectedRows } = result as { rowCount?: number | null; affectedRows?: number };
   return rowCount ?? affectedRows ?? 0;
+}
+
+/** What both adapters share once they hold a Drizzle handle: the same SQL on PGlite and PostgreSQL. */
+export abstract class DrizzleDatabase implements SqlDatabase {
+  abstract readonly kind: 'pglite' | 'postgres';
+  abstract readonly name: string;
+  protected abstract readonly db: Db;
+
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(tx as unknown as Db));
+  }
+
+  query<Row>(statement: SQL): Promise<Row[]> {
+    return rowsOf<Row>(this.db, statement);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.execute(sql`select 1`);
+  }
+
+  abstract close(): Promise<void>;
 }
