@@ -22,8 +22,9 @@ export interface RelayObserver {
  * mark republishes them later: delivery is at least once, and consumers' inboxes make it exactly-once.
  */
 export class OutboxRelay {
-  private readonly running = new Map<SqlDatabase, Promise<void>>();
-  private readonly again = new Set<SqlDatabase>();
+  /** Keyed by database name: tenant handles are new objects on every lookup, the name is stable. */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
 
   constructor(
     private readonly bus: BusPort,
@@ -33,26 +34,29 @@ export class OutboxRelay {
 
   /** Publish this database's pending events soon; coalesces bursts of commits into one drain. */
   kick(database: SqlDatabase): void {
-    if (this.running.has(database)) {
-      this.again.add(database);
+    const key = database.name;
+    if (this.running.has(key)) {
+      this.again.add(key);
       return;
     }
     const run = (async () => {
       do {
-        this.again.delete(database);
+        this.again.delete(key);
         try {
           await this.drain(database, 0);
         } catch (error) {
           // The sweeper retries; an outage must not crash the request that committed.
-          this.log.warn(
-            { err: error, database: database.name },
-            'outbox relay could not publish; the sweeper will retry',
-          );
+          this.again.delete(key);
+          this.log.warn({ err: error, database: key }, 'outbox relay could not publish; the sweeper will retry');
           return;
         }
-      } while (this.again.has(database));
-    })().finally(() => this.running.delete(database));
-    this.running.set(database, run);
+      } while (this.again.has(key));
+    })().finally(() => {
+      this.running.delete(key);
+      // A kick that arrived after the last check but before this cleanup still gets its drain.
+      if (this.again.delete(key)) this.kick(database);
+    });
+    this.running.set(key, run);
   }
 
   /** Publishes rows older than `minAgeMs` (the ones no kick took care of) and reports the lag. */
@@ -126,7 +130,9 @@ export class OutboxRelay {
           and(
             isNull(outbox.publishedAt),
             or(isNull(outbox.claimedUntil), lt(outbox.claimedUntil, sql`now()`)),
-            lte(outbox.occurredAt, sql`now() - ${minAgeMs}::int * interval '1 millisecond'`),
+            // A kick takes every row (occurred_at comes from the app's clock, which may run ahead of
+            // the database's); only the sweeper leaves young rows to their own kick.
+            minAgeMs > 0 ? lte(outbox.occurredAt, sql`now() - ${minAgeMs}::int * interval '1 millisecond'`) : undefined,
           ),
         )
         .orderBy(asc(outbox.occurredAt))

@@ -42,6 +42,10 @@ export class TableBus implements BusPort {
     this.leaseMs = options.leaseMs ?? 30_000;
   }
 
+  /**
+   * Adds bindings, never removes them (as on RabbitMQ): during a rolling deploy an older process
+   * must not unbind an event type a newer one handles. Removing a binding is an operator's step.
+   */
   async declare(subscriptions: Subscription[]): Promise<void> {
     await this.database.transaction(async (tx) => {
       for (const { consumer, eventTypes } of subscriptions) {
@@ -50,10 +54,6 @@ export class TableBus implements BusPort {
             sql`insert into bus_bindings (consumer, event_type) values (${consumer}, ${eventType}) on conflict do nothing`,
           );
         }
-        await tx.execute(
-          sql`delete from bus_bindings where consumer = ${consumer}
-              and not (event_type = any(${sql.raw(`array[${eventTypes.map(quote).join(',') || "''"}]`)}))`,
-        );
       }
     });
   }
@@ -225,6 +225,3 @@ export class TableBus implements BusPort {
   }
 }
 
-function quote(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}

@@ -24,13 +24,29 @@ export function leaderLockFor(database: SqlDatabase, url: string | undefined): L
 class PostgresLeaderLock implements LeaderLock {
   private client?: pg.Client;
   private held = false;
+  private checking?: Promise<boolean>;
 
   constructor(private readonly url: string) {}
 
-  async acquire(): Promise<boolean> {
+  /** Checks never overlap: a check stuck on a half-open connection must not queue more behind it. */
+  acquire(): Promise<boolean> {
+    this.checking ??= this.check().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async check(): Promise<boolean> {
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.url, application_name: 'ordo-scheduler-leader' });
+        const client = new pg.Client({
+          connectionString: this.url,
+          application_name: 'ordo-scheduler-leader',
+          // A half-open connection must cost us leadership quickly, not after the kernel gives up:
+          // until the server notices, it keeps the lock, and another scheduler cannot take over.
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 1_000,
+          query_timeout: 1_500,
+          connectionTimeoutMillis: 1_500,
+        });
         client.on('error', () => this.forget());
         client.on('end', () => this.forget());
         await client.connect();
@@ -47,7 +63,10 @@ class PostgresLeaderLock implements LeaderLock {
       this.held = result.rows[0]?.locked === true;
       return this.held;
     } catch {
+      // Lost or unsure: stop leading now, and drop the connection so the server frees the lock.
+      const client = this.client;
       this.forget();
+      client?.end().catch(() => undefined);
       return false;
     }
   }
