@@ -39,6 +39,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.

@@ -21,6 +21,16 @@ export const envSchema = z
     MODE: z.enum(['all', 'api', 'worker', 'scheduler']).default('all'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    /**
+     * Behind a load balancer: 'true' trusts X-Forwarded-For from any hop, or a comma-separated list of
+     * proxy addresses/CIDRs. Client IPs (rate limits, sessions, audit) come from it. Unset: the peer.
+     */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((value) =>
+        value === undefined || value === '' || value === 'false' ? false : value === 'true' ? true : value,
+      ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: z
       .enum(['true', 'false'])

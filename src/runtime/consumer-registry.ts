@@ -1,15 +1,24 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { BUS, type BusPort, type Subscription } from '../infra/bus/bus.port.js';
-import { CONSUMER_METADATA, type ConsumerOptions, type MessageHandler } from '../infra/bus/consumer.js';
+import {
+  CONSUMER_METADATA,
+  type ConsumerDeclaration,
+  type ConsumerOptions,
+  type MessageHandler,
+} from '../infra/bus/consumer.js';
+import { definedEventTypes, eventDefinition } from '../infra/bus/envelope.js';
 import { InboxProcessor } from '../infra/bus/inbox-processor.js';
 
 /**
  * Finds every `@Consumer` provider and turns it into a subscription. Every role declares the full
  * topology at start, so an event published before any worker ever ran still has its queues.
+ *
+ * `events: 'all'` resolves here to every type defined with `defineEvent`: by now every feature
+ * module (and so every event definition) has been imported.
  */
 @Injectable()
-export class ConsumerRegistry implements OnApplicationBootstrap {
+export class ConsumerRegistry implements OnModuleInit {
   private cached?: Subscription[];
 
   constructor(
@@ -27,21 +36,31 @@ export class ConsumerRegistry implements OnApplicationBootstrap {
       const instance: unknown = wrapper.instance;
       const metatype = wrapper.metatype;
       if (!instance || !metatype) continue;
-      const options = this.reflector.get<ConsumerOptions | undefined>(CONSUMER_METADATA, metatype);
-      if (!options) continue;
-      const owner = seen.get(options.name);
-      if (owner) throw new Error(`Consumer name "${options.name}" is used by both ${owner} and ${metatype.name}`);
+      const declaration = this.reflector.get<ConsumerDeclaration | undefined>(CONSUMER_METADATA, metatype);
+      if (!declaration) continue;
+      const owner = seen.get(declaration.name);
+      if (owner) throw new Error(`Consumer name "${declaration.name}" is used by both ${owner} and ${metatype.name}`);
       if (typeof (instance as Partial<MessageHandler>).handle !== 'function') {
         throw new Error(`Consumer ${metatype.name} has no handle() method`);
       }
-      seen.set(options.name, metatype.name);
-      subscriptions.push(this.processor.subscription(options, instance as MessageHandler));
+      seen.set(declaration.name, metatype.name);
+      subscriptions.push(this.processor.subscription(resolve(declaration), instance as MessageHandler));
     }
     this.cached = subscriptions;
     return subscriptions;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Declares at module init, before any `onApplicationBootstrap` hook: those may already emit events
+   * (the first admin's `user.created`), and a message published before its queues and bindings
+   * exist reaches no consumer.
+   */
+  async onModuleInit(): Promise<void> {
     await this.bus.declare(this.subscriptions());
   }
+}
+
+function resolve(declaration: ConsumerDeclaration): ConsumerOptions {
+  if (declaration.events !== 'all') return { ...declaration, events: declaration.events };
+  return { ...declaration, events: definedEventTypes().map((type) => eventDefinition(type)!) };
 }

@@ -1,7 +1,15 @@
 /** The first admin every test app and process is started with (ORDO_ADMIN_EMAIL / ORDO_ADMIN_PASSWORD). */
 export const TEST_ADMIN = { email: 'admin@ordo.test', password: 'admin-password-for-tests' };
 
-export const TEST_ADMIN_ENV = { ORDO_ADMIN_EMAIL: TEST_ADMIN.email, ORDO_ADMIN_PASSWORD: TEST_ADMIN.password };
+/**
+ * Env every test app and process starts with: the test admin, and a sign-in rate limit high enough
+ * that suites signing in many users from 127.0.0.1 never meet it (the rate-limit tests set their own).
+ */
+export const TEST_ADMIN_ENV = {
+  ORDO_ADMIN_EMAIL: TEST_ADMIN.email,
+  ORDO_ADMIN_PASSWORD: TEST_ADMIN.password,
+  AUTH_RATE_LIMIT: '100000',
+};
 
 /**
  * Who a test request is sent as: `'admin'` (the default; a keyword, not a token) signs in as the test admin once and reuses
@@ -23,7 +31,8 @@ export async function signInAsAdmin(baseUrl: string): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(TEST_ADMIN),
   });
-  if (response.status !== 200) throw new Error(`test admin could not sign in: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`test admin could not sign in: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
 

@@ -15,8 +15,6 @@ export class RequestContextInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest & { actor?: Actor }>();
     const userAgent = request.headers['user-agent'];
     const requestContext = { requestId: String(request.id), ip: request.ip, userAgent, actor: request.actor };
-    return new Observable((subscriber) =>
-      runInContext(requestContext, () => next.handle().subscribe(subscriber)),
-    );
+    return new Observable((subscriber) => runInContext(requestContext, () => next.handle().subscribe(subscriber)));
   }
 }

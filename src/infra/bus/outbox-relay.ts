@@ -162,7 +162,9 @@ export class OutboxRelay {
           occurredAt: new Date(row.occurred_at).toISOString(),
           attempt: 1,
           ...(row.traceparent ? { traceparent: row.traceparent } : {}),
-          ...(row.meta ? { meta: typeof row.meta === 'string' ? (JSON.parse(row.meta) as EnvelopeMeta) : row.meta } : {}),
+          ...(row.meta
+            ? { meta: typeof row.meta === 'string' ? (JSON.parse(row.meta) as EnvelopeMeta) : row.meta }
+            : {}),
           payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as unknown) : row.payload,
         }))
         .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));

@@ -51,7 +51,11 @@ export class AccessTokens implements OnModuleInit {
   /** The token's claims, or null when it is malformed, forged, expired or not ours. */
   async verify(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !ROLES.includes(role)) return null;
       const tenant = typeof payload.tenant === 'string' ? payload.tenant : null;

@@ -30,14 +30,19 @@ export class AuthGuard implements CanActivate {
     const actor = await this.verifier.verify(token);
     if (!actor) {
       throw new ProblemException(
-        problem(401, token ? 'The access token is invalid, expired or revoked.' : 'Sign in: this route needs a bearer token.'),
+        problem(
+          401,
+          token ? 'The access token is invalid, expired or revoked.' : 'Sign in: this route needs a bearer token.',
+        ),
       );
     }
     request.actor = actor;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_METADATA, targets) ?? [];
     if (roles.length > 0 && !roles.includes(actor.role as Role)) {
-      throw new ProblemException(problem(403, `This route is for ${roles.join(' or ')}; you are signed in as ${actor.role}.`));
+      throw new ProblemException(
+        problem(403, `This route is for ${roles.join(' or ')}; you are signed in as ${actor.role}.`),
+      );
     }
     return true;
   }

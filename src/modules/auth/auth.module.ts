@@ -3,11 +3,13 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { RequestContextInterceptor } from '../../common/http/request-context.interceptor.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
+import { AccountsService } from './accounts.service.js';
 import { AccessTokens } from './access-tokens.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { FirstAdmin } from './first-admin.js';
 import { LoginService } from './login.service.js';
+import { AuthRateLimiter, AuthRateLimitGuard } from './rate-limit.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionStatus } from './session-status.js';
 
@@ -18,6 +20,9 @@ import { SessionStatus } from './session-status.js';
     AccessTokens,
     SessionsService,
     LoginService,
+    AccountsService,
+    AuthRateLimiter,
+    AuthRateLimitGuard,
     FirstAdmin,
     SessionStatus,
     AccessTokenVerifier,

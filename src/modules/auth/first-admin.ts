@@ -35,7 +35,13 @@ export class FirstAdmin implements OnApplicationBootstrap {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('ordo:first-admin'))`);
       const [admin] = await tx.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).limit(1);
       if (admin || (await usersRepository.emailTaken(tx, email))) return false;
-      const user = await usersRepository.insert(tx, { id: newId(), email, name: 'Administrator', passwordHash, role: 'ADMIN' });
+      const user = await usersRepository.insert(tx, {
+        id: newId(),
+        email,
+        name: 'Administrator',
+        passwordHash,
+        role: 'ADMIN',
+      });
       await emit(UserCreated, { aggregateId: user.id, payload: { after: summarize(user) } });
       return true;
     });

@@ -16,7 +16,9 @@ export class LoginService {
   async login(email: string, password: string, device: Device): Promise<TokenPair | null> {
     const user = await this.control.transaction((tx) => usersRepository.findByEmail(tx, email));
     // An unknown email costs the same hashing time as a wrong password: timing tells nothing.
-    const matches = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyNothing(password);
+    const matches = user
+      ? await this.passwords.verify(user.passwordHash, password)
+      : await this.passwords.verifyNothing(password);
     if (!user || !matches || user.status !== 'ACTIVE') return null;
     return this.sessions.start(user, device);
   }

@@ -7,7 +7,6 @@ import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-dat
 /** How long a process may trust a "still active" answer before asking the database again. */
 const ACTIVE_TTL_MS = 30_000;
 
-
 /**
  * Is a session still good (not revoked, not expired, its user active)? Checked on every request, so a
  * revoked session's access tokens stop working immediately: the answer is cached briefly, and revoking

@@ -16,6 +16,7 @@ import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js
 import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import { DeadLetterStore, type DeadLetter } from '../../infra/bus/dead-letter-store.js';
+import { DeadLetterReplays } from './dead-letter-replays.service.js';
 
 const deadLetterView = z.object({
   id: z.uuid(),
@@ -49,7 +50,10 @@ function view(letter: DeadLetter): z.infer<typeof deadLetterView> {
 @Roles('ADMIN')
 @Controller('ops/dead-letters')
 export class DeadLettersController {
-  constructor(@Inject(DeadLetterStore) private readonly deadLetters: DeadLetterStore) {}
+  constructor(
+    @Inject(DeadLetterStore) private readonly deadLetters: DeadLetterStore,
+    @Inject(DeadLetterReplays) private readonly replays: DeadLetterReplays,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Dead letters, newest first' })
@@ -62,11 +66,14 @@ export class DeadLettersController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: "Put a dead letter back on its consumer's queue as a first attempt" })
+  @ApiOperation({
+    summary: "Put a dead letter back on its consumer's queue as a first attempt",
+    description: 'Audited: emits `dead_letter.replayed` (actor: the signed-in admin).',
+  })
   @ApiJsonOk(deadLetterView, 'Replayed')
   @ApiProblem(404, 'No such dead letter')
   async replay(@Param('id', new ParseUUIDPipe()) id: string) {
-    const letter = await this.deadLetters.replay(id);
+    const letter = await this.replays.replay(id);
     if (!letter) throw new NotFoundException(`No dead letter ${id}`);
     return view(letter);
   }

@@ -17,7 +17,10 @@ export const usersRepository = {
 
   /** Any user with this email, deleted ones included: emails stay reserved. */
   async emailTaken(tx: Db, email: string): Promise<boolean> {
-    const [row] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`);
+    const [row] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) = lower(${email})`);
     return row !== undefined;
   },
 
@@ -26,6 +29,16 @@ export const usersRepository = {
       .select()
       .from(users)
       .where(and(eq(users.id, id), ne(users.status, 'DELETED')));
+    return user;
+  },
+
+  /** Like findById, and locks the row until the transaction ends: for read-modify-write. */
+  async findByIdForUpdate(tx: Db, id: string): Promise<User | undefined> {
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, id), ne(users.status, 'DELETED')))
+      .for('update');
     return user;
   },
 
@@ -45,8 +58,17 @@ export const usersRepository = {
 
   async page(tx: Db, where: SQL | undefined, limit: number, offset: number): Promise<{ rows: User[]; total: number }> {
     const filter = where ? and(ne(users.status, 'DELETED'), where) : ne(users.status, 'DELETED');
-    const rows = await tx.select().from(users).where(filter).orderBy(users.createdAt).limit(limit).offset(offset);
-    const [count] = await tx.select({ total: sql<number>`count(*)::int` }).from(users).where(filter);
+    const rows = await tx
+      .select()
+      .from(users)
+      .where(filter)
+      .orderBy(users.createdAt, users.id)
+      .limit(limit)
+      .offset(offset);
+    const [count] = await tx
+      .select({ total: sql<number>`count(*)::int` })
+      .from(users)
+      .where(filter);
     return { rows, total: Number(count?.total ?? 0) };
   },
 };

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newId } from '../../common/ids.js';
+import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
+import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { UserRegistered } from '../users/user.events.js';
+import { summarize, userView, usersRepository, type UserView } from '../users/users.repository.js';
+import type { RegisterBody } from './auth.dto.js';
+import { actingAs, SessionsService, type Device, type TokenPair } from './sessions.service.js';
+
+/** Sign-up refused: an account (deleted ones included) already uses this email, in any case. */
+export class EmailTakenError extends Error {
+  constructor() {
+    super('email taken');
+  }
+}
+
+/** PostgreSQL's unique_violation, wherever in the cause chain the driver (or Drizzle) put it. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (typeof current !== 'object') return false;
+    if ((current as { code?: unknown }).code === '23505') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The signed-in user's own account: customer self-signup and the profile. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+  ) {}
+
+  /**
+   * A new CUSTOMER, signed in at once: the user, its first session and their events commit together.
+   * The cheap email check runs before the (deliberately slow) hashing; the unique index catches two
+   * sign-ups racing for one email.
+   */
+  async register(body: RegisterBody, device: Device): Promise<TokenPair> {
+    if (await this.control.transaction((tx) => usersRepository.emailTaken(tx, body.email))) throw new EmailTakenError();
+    const passwordHash = await this.passwords.hash(body.password);
+    try {
+      return await this.unitOfWork.run(this.control, async (tx, emit) => {
+        const user = await usersRepository.insert(tx, {
+          id: newId(),
+          email: body.email,
+          name: body.name,
+          phone: body.phone ?? null,
+          passwordHash,
+          role: 'CUSTOMER',
+        });
+        await emit(UserRegistered, { aggregateId: user.id, payload: { after: summarize(user) }, meta: actingAs(user) });
+        return this.sessions.open(tx, emit, user, device);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
+  async profile(userId: string): Promise<UserView | undefined> {
+    const user = await this.control.transaction((tx) => usersRepository.findById(tx, userId));
+    return user ? userView(user) : undefined;
+  }
+}
