@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import type { DeadLetterSink, Subscription } from './bus.port.js';
@@ -10,6 +11,8 @@ import { retryDelay } from './retry-policy.js';
 
 /** Headers are limited to 64 KiB per message; a stack-sized error message must not make the copy fail. */
 const MAX_ERROR_HEADER = 4_000;
+/** 200 ms doubling, capped at 15 s: about a minute of patience before the connection is reset. */
+const SETTLE_PUBLISH_ATTEMPTS = 8;
 
 export interface RabbitConsumerContext {
   names: RabbitNames;
@@ -33,12 +36,16 @@ export interface RabbitConsumerContext {
 export class RabbitConsumer {
   private consumerTag: string | undefined;
   private stopped = false;
+  /** Aborted when the channel closes: its unacked messages are back in the queue, patience is pointless. */
+  private readonly channelGone = new AbortController();
 
   constructor(
     readonly channel: Channel,
     private readonly subscription: Subscription,
     private readonly context: RabbitConsumerContext,
-  ) {}
+  ) {
+    channel.once('close', () => this.channelGone.abort());
+  }
 
   get isStopped(): boolean {
     return this.stopped;
@@ -117,10 +124,34 @@ export class RabbitConsumer {
       const retryQueue = this.context.names.retryQueue(this.subscription.consumer, delayMs);
       // Mandatory: a missing queue makes the publish fail (so no ack, and a redelivery) where the
       // default exchange would otherwise drop the message without a word.
-      await this.context.publisher.publish(
-        [envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })],
-        { mandatory: true },
+      await this.patiently(() =>
+        this.context.publisher.publish(
+          [envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })],
+          { mandatory: true },
+        ),
       );
+    }
+  }
+
+  /**
+   * Retries a settling publish (to a retry tier) with backoff while the message stays unacked, instead of
+   * giving up at once: giving up drops the connection, which redelivers every unacked message and runs
+   * their handlers again — during a broker alarm, over and over. Only after ~1 minute is it given up.
+   */
+  private async patiently(publish: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await publish();
+      } catch (error) {
+        if (this.stopped || this.channelGone.signal.aborted || attempt >= SETTLE_PUBLISH_ATTEMPTS) throw error;
+        this.context.log.warn(
+          { err: error, consumer: this.subscription.consumer, attempt },
+          'could not move a message to its retry tier; trying again',
+        );
+        await sleep(Math.min(200 * 2 ** attempt, 15_000), undefined, { signal: this.channelGone.signal }).catch(
+          () => undefined,
+        );
+      }
     }
   }
 
