@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -10,6 +11,9 @@ export interface PgliteOptions {
   /** A tarball from `dumpDataDir()` to start from (tests load a migrated snapshot instead of migrating). */
   loadDataDir?: Blob;
 }
+
+/** Which PGlite database the current async flow holds a transaction on. */
+const insideTransaction = new AsyncLocalStorage<PgliteDatabase>();
 
 /**
  * The embedded database: PostgreSQL compiled to WebAssembly, in this process.
@@ -29,6 +33,30 @@ export class PgliteDatabase extends DrizzleDatabase {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
     return new PgliteDatabase(client);
+  }
+
+  /**
+   * PGlite runs one transaction at a time. A call made from inside an open transaction (instead of
+   * through its `tx`) would wait for that transaction to end, which waits for the call: a deadlock
+   * that freezes the whole embedded database. Such a call fails at once instead, naming the mistake.
+   */
+  override transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    this.refuseNestedCall();
+    return insideTransaction.run(this, () => super.transaction(work));
+  }
+
+  override query<Row>(statement: SQL): Promise<Row[]> {
+    this.refuseNestedCall();
+    return super.query<Row>(statement);
+  }
+
+  private refuseNestedCall(): void {
+    if (insideTransaction.getStore() === this) {
+      throw new Error(
+        'Embedded database called from inside one of its own transactions: use the transaction handle (tx) ' +
+          'you were given, or make the call after it commits. PGlite runs one transaction at a time, so this would deadlock.',
+      );
+    }
   }
 
   /** A view of this database whose every statement runs under `search_path = schema`. */
