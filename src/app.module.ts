@@ -7,6 +7,8 @@ import { InfraModule, type InfraOptions } from './infra/infra.module.js';
 import { LoggingModule } from './infra/logging/logging.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { CatalogModule } from './modules/catalog/catalog.module.js';
+import { CustomersModule } from './modules/customers/customers.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagingModule } from './modules/messaging/messaging.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
@@ -34,6 +36,8 @@ const features: ModuleMetadata['imports'] = [
   UsersModule,
   AuthModule,
   TenantsModule,
+  CatalogModule,
+  CustomersModule,
   AuditModule,
 ];
 

@@ -19,6 +19,7 @@ import { PUBLIC_METADATA, ROLES_METADATA } from '../../src/common/auth/decorator
 import { ROLES, type Role } from '../../src/common/auth/roles.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
+import { waitFor } from '../support/wait-for.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 type Method = (typeof METHODS)[number];
@@ -119,6 +120,71 @@ const ownershipCases: OwnershipCase[] = [
         404,
       );
       assert.equal(theirs.type, nobodys.type);
+    },
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map((method): OwnershipCase => ({
+    route: `${method} /api/me/addresses/{id}`,
+    title: `a CUSTOMER ${method === 'GET' ? 'reading' : method === 'PATCH' ? 'changing' : 'deleting'} another CUSTOMER's address`,
+    async run({ app }) {
+      const owner = await signIn(app, await createUser(app, 'CUSTOMER', 'address-owner'));
+      const intruder = await signIn(app, await createUser(app, 'CUSTOMER', 'address-intruder'));
+      const saved = await app.request('/api/me/addresses', {
+        method: 'POST',
+        json: { label: 'Home', address: 'Torstraße 1, Berlin', lat: 52.5, lng: 13.4 },
+        as: owner,
+      });
+      assert.equal(saved.status, 201, await saved.clone().text());
+      const { id } = (await saved.json()) as { id: string };
+      const send = (addressId: string) =>
+        app.request(`/api/me/addresses/${addressId}`, {
+          method,
+          ...(method === 'PATCH' ? { json: { label: 'Taken over' } } : {}),
+          as: intruder,
+        });
+      const theirs = await expectProblem(await send(id), 404);
+      const nobodys = await expectProblem(await send(randomUUID()), 404);
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from an address that does not exist');
+      const still = await app.request(`/api/me/addresses/${id}`, { as: owner });
+      assert.equal(still.status, 200);
+      assert.equal(((await still.json()) as { label: string }).label, 'Home', 'the owner’s address is untouched');
+    },
+  })),
+  {
+    route: 'PATCH /api/tenants/{tenantCode}/products/{id}',
+    title: "a MERCHANT of tenant B patching tenant A's product (through either tenant)",
+    blockedBy: (context) => context.merchantMissing,
+    async run(context) {
+      const { app, tokens, tenantCode } = context;
+      const other = await context.otherTenant();
+      // Both tenants were only requested: wait until they serve tenant-scoped routes.
+      for (const code of [tenantCode, other.code]) {
+        await waitFor(
+          async () => {
+            const tenant = await app.request(`/api/tenants/${code}`);
+            return ((await tenant.json()) as { status?: string }).status === 'READY';
+          },
+          { timeoutMs: 30_000, what: `tenant ${code} to be READY` },
+        );
+      }
+      const created = await app.request(`/api/tenants/${tenantCode}/products`, {
+        method: 'POST',
+        json: { name: 'Matrix product', price: 100 },
+        as: tokens.MERCHANT!,
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id } = (await created.json()) as { id: string };
+      const patch = (code: string, productId: string) =>
+        app.request(`/api/tenants/${code}/products/${productId}`, {
+          method: 'PATCH',
+          json: { price: 1 },
+          as: other.merchantToken,
+        });
+      const viaOwnTenant = await expectProblem(await patch(other.code, id), 404);
+      const nobodys = await expectProblem(await patch(other.code, randomUUID()), 404);
+      assert.equal(viaOwnTenant.type, nobodys.type);
+      await expectProblem(await patch(tenantCode, id), 404);
+      const mine = await app.request(`/api/tenants/${tenantCode}/products/${id}`, { as: tokens.MERCHANT! });
+      assert.equal(((await mine.json()) as { price: number }).price, 100, 'the product is untouched');
     },
   },
 ];

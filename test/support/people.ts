@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { newId } from '../../src/common/ids.js';
+import type { TestApp } from './app.js';
+import { waitFor } from './wait-for.js';
+
+// Test accounts and tenants through the public API, for suites that need someone of each kind.
+
+const PASSWORD = 'a-long-enough-password';
+
+export interface Person {
+  id: string;
+  email: string;
+  token: string;
+}
+
+async function signIn(app: TestApp, email: string, password = PASSWORD): Promise<Person> {
+  const response = await app.request('/api/auth/login', { method: 'POST', json: { email, password }, as: null });
+  assert.equal(response.status, 200, `${email} signs in: ${await response.clone().text()}`);
+  const body = (await response.json()) as { access_token: string; user: { id: string } };
+  return { id: body.user.id, email, token: body.access_token };
+}
+
+/** A CUSTOMER through self-signup, signed in. */
+export async function customer(app: TestApp, label = 'customer'): Promise<Person> {
+  const email = `${label}-${newId()}@people.test`;
+  const response = await app.request('/api/auth/register', {
+    method: 'POST',
+    json: { email, password: PASSWORD, name: `A ${label}` },
+    as: null,
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  const body = (await response.json()) as { access_token: string; user: { id: string } };
+  return { id: body.user.id, email, token: body.access_token };
+}
+
+/** An account of any role made by the test admin (a MERCHANT needs its tenant), signed in. */
+export async function person(
+  app: TestApp,
+  role: 'ADMIN' | 'MERCHANT' | 'CUSTOMER' | 'DRIVER',
+  tenantCode?: string,
+): Promise<Person> {
+  const email = `${role.toLowerCase()}-${newId()}@people.test`;
+  const response = await app.request('/api/users', {
+    method: 'POST',
+    json: { email, password: PASSWORD, name: `A ${role.toLowerCase()}`, role, ...(tenantCode ? { tenantCode } : {}) },
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return signIn(app, email);
+}
+
+/** Requests a tenant as the test admin and waits until it is READY; returns its owner, signed in. */
+export async function readyTenant(app: TestApp, code: string, currency = 'EUR'): Promise<Person> {
+  const owner = { email: `owner-${code}@shops.test`, password: PASSWORD, name: `Owner of ${code}` };
+  const response = await app.request('/api/tenants', {
+    method: 'POST',
+    json: {
+      code,
+      name: `Shop ${code}`,
+      currency,
+      pickup: { lat: 52.52, lng: 13.405, address: 'Alexanderplatz 1, Berlin' },
+      owner,
+    },
+  });
+  assert.equal(response.status, 202, await response.clone().text());
+  await waitFor(
+    async () => {
+      const tenant = await app.request(`/api/tenants/${code}`);
+      return ((await tenant.json()) as { status: string }).status === 'READY';
+    },
+    { timeoutMs: 30_000, what: `tenant ${code} to be READY` },
+  );
+  return signIn(app, owner.email, owner.password);
+}
