@@ -44,7 +44,9 @@ export class ConsumerRegistry implements OnModuleInit {
         throw new Error(`Consumer ${metatype.name} has no handle() method`);
       }
       seen.set(declaration.name, metatype.name);
-      subscriptions.push(this.processor.subscription(resolve(declaration), instance as MessageHandler));
+      subscriptions.push(
+        this.processor.subscription(resolve(declaration), instance as MessageHandler<unknown, unknown>),
+      );
     }
     this.cached = subscriptions;
     return subscriptions;

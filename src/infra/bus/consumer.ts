@@ -24,22 +24,25 @@ export interface ConsumerDeclaration extends Omit<ConsumerOptions, 'events'> {
   events: EventDefinition<any>[] | 'all';
 }
 
-export interface HandlerContext {
+export interface HandlerContext<Prepared = void> {
   /** The transaction the handler's writes, its inbox row and any emitted events commit in. */
   tx: Db;
   emit: Emit;
   envelope: Envelope;
+  /** What `prepare()` returned for this delivery (undefined without a `prepare`). */
+  prepared: Prepared;
 }
 
 /** A message consumer: decorate a provider with `@Consumer(...)` and implement `handle`. */
-export interface MessageHandler<Payload = unknown> {
+export interface MessageHandler<Payload = unknown, Prepared = void> {
   /**
    * Optional work before the transaction opens (a slow external call): it runs again on every
    * redelivery, so it must be safe to repeat. Keeping it out of the transaction keeps it from holding
-   * a connection (or, embedded, the whole database) while it waits.
+   * a connection (or, embedded, the whole database) while it waits. What it returns reaches `handle`
+   * as `context.prepared`.
    */
-  prepare?(payload: Payload, envelope: Envelope): Promise<void>;
-  handle(payload: Payload, context: HandlerContext): Promise<void>;
+  prepare?(payload: Payload, envelope: Envelope): Promise<Prepared>;
+  handle(payload: Payload, context: HandlerContext<Prepared>): Promise<void>;
 }
 
 /** Marks a provider as a bus consumer; the worker role discovers it at start and refuses duplicates. */

@@ -27,7 +27,7 @@ export class InboxProcessor {
     private readonly observer?: DeliveryObserver,
   ) {}
 
-  subscription(options: ConsumerOptions, handler: MessageHandler): Subscription {
+  subscription(options: ConsumerOptions, handler: MessageHandler<unknown, unknown>): Subscription {
     return {
       consumer: options.name,
       eventTypes: options.events.map((event) => event.type),
@@ -36,7 +36,11 @@ export class InboxProcessor {
   }
 
   /** Handlers act as the system, named after the consumer; the request id carries through for tracing. */
-  private deliver(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
+  private deliver(
+    options: ConsumerOptions,
+    handler: MessageHandler<unknown, unknown>,
+    envelope: Envelope,
+  ): Promise<void> {
     const context = {
       requestId: envelope.meta?.requestId ?? undefined,
       actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
@@ -44,11 +48,15 @@ export class InboxProcessor {
     return runInContext(context, () => this.deliverInContext(options, handler, envelope));
   }
 
-  private async deliverInContext(options: ConsumerOptions, handler: MessageHandler, envelope: Envelope): Promise<void> {
+  private async deliverInContext(
+    options: ConsumerOptions,
+    handler: MessageHandler<unknown, unknown>,
+    envelope: Envelope,
+  ): Promise<void> {
     try {
       const payload = this.parse(envelope);
       const database = await this.databaseFor(options, envelope);
-      await handler.prepare?.(payload, envelope);
+      const prepared: unknown = await handler.prepare?.(payload, envelope);
       const outcome = await this.unitOfWork.run(database, async (tx, emit) => {
         const fresh = await rowsOf(
           tx,
@@ -56,7 +64,7 @@ export class InboxProcessor {
               on conflict do nothing returning message_id`,
         );
         if (fresh.length === 0) return 'duplicate' as const;
-        await handler.handle(payload, { tx, emit, envelope });
+        await handler.handle(payload, { tx, emit, envelope, prepared });
         return 'handled' as const;
       });
       this.observer?.consumed(options.name, envelope.type, outcome);

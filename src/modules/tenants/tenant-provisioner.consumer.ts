@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
-import type { Envelope } from '../../infra/bus/envelope.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import {
   TENANT_DATABASES,
@@ -42,40 +41,27 @@ const MAX_REASON_LENGTH = 1_000;
  */
 @Injectable()
 @Consumer({ name: 'tenant-provisioner', events: [TenantRequested, TenantRetried], scope: 'control' })
-export class TenantProvisioner implements MessageHandler<{ code: string }> {
-  /**
-   * prepare() → handle() hand-over. The inbox processor passes the same envelope object to both
-   * calls of one delivery; a WeakMap forgets the entry if handle() never runs (the transaction failed
-   * to open), and the next delivery prepares afresh.
-   */
-  private readonly outcomes = new WeakMap<Envelope, Outcome>();
-
+export class TenantProvisioner implements MessageHandler<{ code: string }, Outcome> {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  async prepare({ code }: { code: string }, envelope: Envelope): Promise<void> {
+  /** Provisions outside the inbox transaction; what happened reaches `handle` as `context.prepared`. */
+  async prepare({ code }: { code: string }): Promise<Outcome> {
     const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
-    if (!tenant || tenant.status !== 'PROVISIONING') {
-      this.outcomes.set(envelope, { kind: 'skipped' });
-      return;
-    }
+    if (!tenant || tenant.status !== 'PROVISIONING') return { kind: 'skipped' };
     try {
       const migration = await this.databases.provision(code, tenant.placement);
-      this.outcomes.set(envelope, { kind: 'provisioned', migration });
+      return { kind: 'provisioned', migration };
     } catch (error) {
       this.log.warn({ tenant: code, placement: tenant.placement, err: error }, 'tenant provisioning failed');
-      this.outcomes.set(envelope, { kind: 'failed', reason: reasonOf(error) });
+      return { kind: 'failed', reason: reasonOf(error) };
     }
   }
 
-  async handle({ code }: { code: string }, { tx, emit, envelope }: HandlerContext): Promise<void> {
-    const outcome = this.outcomes.get(envelope);
-    // Never provision here (see above): without prepare's answer, fail this attempt and let the bus retry.
-    if (!outcome) throw new Error(`tenant-provisioner: no provisioning outcome for message ${envelope.id}`);
-    this.outcomes.delete(envelope);
+  async handle({ code }: { code: string }, { tx, emit, prepared: outcome }: HandlerContext<Outcome>): Promise<void> {
     const event = { aggregateId: code, tenant: code };
     switch (outcome.kind) {
       case 'skipped':
