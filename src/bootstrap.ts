@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppModule, rolesOf } from './app.module.js';
 import type { Env } from './config/env.schema.js';
@@ -40,8 +41,13 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     loggerInstance: logger,
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => newId(),
+    // An upstream request id is kept only if it looks like one (UUID-ish, short): it ends up in logs
+    // and the audit trail, so a client must not be able to plant arbitrary text there.
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{8,64}$/.test(given) ? given : newId();
+    },
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
   });

@@ -86,6 +86,13 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
+    if (env.TRUST_PROXY === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message: "'true' trusts any client's X-Forwarded-For in production: list the proxies' addresses or CIDRs",
+      });
+    }
     const secret = env.JWT_SECRET;
     if (!secret) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when NODE_ENV=production' });

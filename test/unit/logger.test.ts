@@ -127,3 +127,24 @@ describe('createLogger', () => {
     });
   });
 });
+
+describe('error serialization', () => {
+  it('never writes the parameters of a failed query (they can hold password hashes)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false, NODE_ENV: 'test', MODE: 'all' }, sink);
+    const error = new Error(
+      'Failed query: insert into "users" ("password_hash") values ($1)\nparams: $argon2id$v=19$secret',
+    );
+    logger.error({ err: error }, 'insert failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    const output = lines.join('');
+    assert.match(output, /Failed query: insert into/);
+    assert.doesNotMatch(output, /argon2id/);
+  });
+});

@@ -30,6 +30,20 @@ const redactPaths = [
 ];
 
 /**
+ * Drizzle's query errors carry the statement's parameters in their message ("Failed query: …
+ * params: …"), which for an insert into users includes a password hash. Logs keep the SQL and the
+ * database's own error (SQLSTATE, constraint), never the parameters.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const scrub = (value: unknown) =>
+    typeof value === 'string' ? value.replace(/\nparams:[\s\S]*$/, '\nparams: [redacted]') : value;
+  serialized.message = scrub(serialized.message);
+  serialized.stack = scrub(serialized.stack);
+  return serialized;
+}
+
+/**
  * JSON logs for machines; pretty lines for a developer at a terminal. Written to stdout unless a
  * `destination` is given (tests capture the lines that way).
  */
@@ -42,6 +56,7 @@ export function createLogger(
     level: env.LOG_LEVEL,
     base: { pid: process.pid, mode: env.MODE },
     redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: serializeError },
   };
   if (!pretty) return pino(options, destination);
   const prettyOptions = { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' };

@@ -5,7 +5,8 @@ import { SessionStatus } from './session-status.js';
 
 /**
  * The one place an access token is accepted: HTTP guards and websocket handshakes both call it.
- * A token is good when its signature and expiry check out and its session is still active.
+ * A token is good when its signature and expiry check out, its session is still active, and its role
+ * and tenant are still the account's.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -18,7 +19,8 @@ export class AccessTokenVerifier {
     if (!token) return null;
     const claims = await this.tokens.verify(token);
     if (!claims) return null;
-    if (!(await this.sessions.isActive(claims.sid, claims.sub))) return null;
+    const account = await this.sessions.activeAccount(claims.sid, claims.sub);
+    if (!account || account.role !== claims.role || account.tenant !== claims.tenant) return null;
     return { id: claims.sub, role: claims.role, tenant: claims.tenant, sessionId: claims.sid };
   }
 }

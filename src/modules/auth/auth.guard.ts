@@ -20,7 +20,9 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    // Websocket handshakes authenticate through AccessTokenVerifier themselves; any other kind of handler
+    // reaching this guard is refused rather than let through unauthenticated.
+    if (context.getType() !== 'http') return false;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
 

@@ -34,7 +34,12 @@ export class FirstAdmin implements OnApplicationBootstrap {
     const created = await this.unitOfWork.run(this.control, async (tx, emit) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('ordo:first-admin'))`);
       const [admin] = await tx.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).limit(1);
-      if (admin || (await usersRepository.emailTaken(tx, email))) return false;
+      if (admin) return false;
+      if (await usersRepository.emailTaken(tx, email)) {
+        // Someone already holds that address (say, a customer who registered it): never promote them.
+        this.log.error({ email }, 'ORDO_ADMIN_EMAIL belongs to an existing non-admin account: no admin was created');
+        return false;
+      }
       const user = await usersRepository.insert(tx, {
         id: newId(),
         email,

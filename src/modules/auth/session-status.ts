@@ -19,14 +19,21 @@ export class SessionStatus {
     @Inject(CACHE) private readonly cache: CachePort,
   ) {}
 
-  isActive(sessionId: string, userId: string): Promise<boolean> {
+  /**
+   * The role and tenant the user holds right now if the session is active, else null. The verifier
+   * compares them with the token's claims, so a token is only as good as the account behind it: a
+   * re-signed token claiming another role (or tenant) is refused even if its signature checks out.
+   */
+  activeAccount(sessionId: string, userId: string): Promise<{ role: string; tenant: string | null } | null> {
     const tags = [sessionTag(sessionId), userSessionsTag(userId)];
-    return this.cache.wrap(`session-active:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
-      const [row] = await this.control.query<{ active: boolean }>(
-        sql`select (s.revoked_at is null and s.expires_at > now() and u.status = 'ACTIVE') as active
-            from sessions s join users u on u.id = s.user_id where s.id = ${sessionId} and s.user_id = ${userId}`,
+    return this.cache.wrap(`session-account:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
+      const [row] = await this.control.query<{ role: string; tenant_code: string | null }>(
+        sql`select u.role, u.tenant_code
+            from sessions s join users u on u.id = s.user_id
+            where s.id = ${sessionId} and s.user_id = ${userId}
+              and s.revoked_at is null and s.expires_at > now() and u.status = 'ACTIVE'`,
       );
-      return row?.active === true;
+      return row ? { role: row.role, tenant: row.tenant_code } : null;
     });
   }
 

@@ -70,7 +70,11 @@ export class TenantsController {
   async find(@Param('code', new TenantCodePipe('code')) code: string, @CurrentActor() actor: Actor) {
     const tenant = await this.tenants.findFor(actor, code);
     if (!tenant) throw tenantNotFound(code);
-    return tenantView(tenant);
+    const view = tenantView(tenant);
+    // The raw failure reason can name servers and database roles: operators' business, not merchants'.
+    if (actor.role !== 'ADMIN' && view.failureReason)
+      view.failureReason = 'Provisioning failed; an administrator has the details.';
+    return view;
   }
 
   @Post(':code/retry')
