@@ -8,15 +8,7 @@ import { usersRepository } from '../../src/modules/users/users.repository.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
 import { waitFor } from '../support/wait-for.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: { field: string; message: string }[];
-}
+import { expectProblem } from '../support/problems.js';
 
 interface UserView {
   id: string;
@@ -53,16 +45,6 @@ const PASSWORD = 'correct horse battery staple';
 const ENV = { AUTH_RATE_LIMIT: '100000' };
 
 /** Asserts an RFC 9457 answer with this status and returns its body. */
-async function expectProblem(response: Response, status: number): Promise<Problem> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  const body = JSON.parse(text) as Problem;
-  assert.equal(body.status, status);
-  assert.equal(typeof body.type, 'string');
-  assert.equal(typeof body.title, 'string');
-  return body;
-}
 
 async function expectJson<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();

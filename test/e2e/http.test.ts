@@ -6,6 +6,7 @@ import { CONTROL_DATABASE, type SqlDatabase } from '../../src/infra/database/sql
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_RETRY_DELAYS_MS } from '../support/infra.js';
 import { waitFor } from '../support/wait-for.js';
+import { expectProblem } from '../support/problems.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,15 +14,6 @@ const adapters: Record<InfraKind, { database: string; bus: string; cache: string
   embedded: { database: 'pglite', bus: 'table', cache: 'memory' },
   real: { database: 'postgres', bus: 'rabbitmq', cache: 'redis' },
 };
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: { field: string; message: string }[];
-}
 
 interface Readiness {
   status: string;
@@ -46,16 +38,6 @@ interface DeadLetterView {
 }
 
 /** Asserts an RFC 9457 answer with this status and returns its body. */
-async function expectProblem(response: Response, status: number): Promise<Problem> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  const body = JSON.parse(text) as Problem;
-  assert.equal(body.status, status);
-  assert.equal(typeof body.type, 'string');
-  assert.equal(typeof body.title, 'string');
-  return body;
-}
 
 /** The sample value of one series in a Prometheus text exposition, 0 when absent. */
 function sample(metrics: string, series: string): number {

@@ -5,14 +5,7 @@ import { sql } from 'drizzle-orm';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../src/infra/database/sql-database.js';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: { field: string; message: string }[];
-}
+import { expectProblem, type Problem } from '../support/problems.js';
 
 interface UserView {
   id: string;
@@ -32,15 +25,6 @@ interface UserPage {
 }
 
 const PASSWORD = 'correct-horse-battery';
-
-async function expectProblem(response: Response, status: number): Promise<Problem> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  const body = JSON.parse(text) as Problem;
-  assert.equal(body.status, status);
-  return body;
-}
 
 async function expectJson<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
