@@ -12,7 +12,9 @@ import { CustomersModule } from './modules/customers/customers.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagingModule } from './modules/messaging/messaging.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { OpsModule } from './modules/ops/ops.module.js';
+import { OrdersModule } from './modules/orders/orders.module.js';
 import { ProbesModule } from './modules/probes/probes.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { UsersModule } from './modules/users/users.module.js';
@@ -38,6 +40,8 @@ const features: ModuleMetadata['imports'] = [
   TenantsModule,
   CatalogModule,
   CustomersModule,
+  IdempotencyModule,
+  OrdersModule,
   AuditModule,
 ];
 

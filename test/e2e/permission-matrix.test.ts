@@ -187,6 +187,55 @@ const ownershipCases: OwnershipCase[] = [
       assert.equal(((await mine.json()) as { price: number }).price, 100, 'the product is untouched');
     },
   },
+  ...(
+    [
+      ['GET', 'GET /api/tenants/{tenantCode}/orders/{id}', ''],
+      ['GET', 'GET /api/tenants/{tenantCode}/orders/{id}/events', '/events'],
+      ['POST', 'POST /api/tenants/{tenantCode}/orders/{id}/cancel', '/cancel'],
+    ] as const
+  ).map(([method, route, suffix]): OwnershipCase => ({
+    route,
+    title: `a CUSTOMER ${method === 'GET' ? 'reading' : 'cancelling'} another CUSTOMER's order`,
+    blockedBy: (context) => context.merchantMissing,
+    async run(context) {
+      const { app, tokens, tenantCode } = context;
+      await waitFor(
+        async () => {
+          const tenant = await app.request(`/api/tenants/${tenantCode}`);
+          return ((await tenant.json()) as { status?: string }).status === 'READY';
+        },
+        { timeoutMs: 30_000, what: `tenant ${tenantCode} to be READY` },
+      );
+      const created = await app.request(`/api/tenants/${tenantCode}/products`, {
+        method: 'POST',
+        json: { name: 'Matrix order product', price: 100, initialStock: 5 },
+        as: tokens.MERCHANT!,
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id: productId } = (await created.json()) as { id: string };
+      const owner = await signIn(app, await createUser(app, 'CUSTOMER', 'order-owner'));
+      const intruder = await signIn(app, await createUser(app, 'CUSTOMER', 'order-intruder'));
+      const placed = await app.request(`/api/tenants/${tenantCode}/orders`, {
+        method: 'POST',
+        json: { items: [{ productId, quantity: 1 }], dropoff: { lat: 52.5, lng: 13.4, address: 'Here 1' } },
+        as: owner,
+      });
+      assert.equal(placed.status, 202, await placed.clone().text());
+      const { id } = (await placed.json()) as { id: string };
+      const send = (orderId: string) =>
+        app.request(`/api/tenants/${tenantCode}/orders/${orderId}${suffix}`, {
+          method,
+          ...(method === 'POST' ? { json: { reason: 'not mine' } } : {}),
+          as: intruder,
+        });
+      const theirs = await expectProblem(await send(id), 404);
+      const nobodys = await expectProblem(await send(randomUUID()), 404);
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from an order that does not exist');
+      const still = await app.request(`/api/tenants/${tenantCode}/orders/${id}`, { as: owner });
+      assert.equal(still.status, 200);
+      assert.notEqual(((await still.json()) as { status: string }).status, 'CANCELLED', 'the order is untouched');
+    },
+  })),
 ];
 
 /** Every operation of the document under /api/. */

@@ -4,7 +4,13 @@ import { createTestDatabase, dropDatabasesWithPrefix, type TestDatabase } from '
 import { serviceUrls, uniqueSuffix } from './services.js';
 
 /** Every consumer the app registers; topology cleanup deletes their queues. Grows with each feature. */
-export const APP_CONSUMERS = ['bus-probe', 'tenant-provisioner', 'audit-recorder'];
+export const APP_CONSUMERS = [
+  'bus-probe',
+  'tenant-provisioner',
+  'audit-recorder',
+  'order-validator',
+  'order-stock-cache',
+];
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */
 export const TEST_RETRY_DELAYS_MS = [100, 300];

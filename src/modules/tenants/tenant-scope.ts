@@ -37,6 +37,11 @@ export interface TenantScopeOptions {
    * catalog reads. They see only READY tenants: any other tenant is a 404 to them.
    */
   allow?: Exclude<Role, 'ADMIN' | 'MERCHANT'>[];
+  /**
+   * false: only the `allow` roles, not the tenant's staff (placing an order is a customer's act).
+   * Default true.
+   */
+  staff?: boolean;
 }
 
 export const TENANT_PARAM = 'tenantCode';
@@ -75,7 +80,8 @@ export class TenantScopeGuard implements CanActivate {
     const code = request.params?.[TENANT_PARAM];
     if (!isTenantCode(code)) throw invalidTenantCode(TENANT_PARAM);
 
-    const staff = actor.role === 'ADMIN' || (actor.role === 'MERCHANT' && actor.tenant === code);
+    const staff =
+      options.staff !== false && (actor.role === 'ADMIN' || (actor.role === 'MERCHANT' && actor.tenant === code));
     const visitor = !staff && (options.allow ?? []).some((role) => role === actor.role);
     // A merchant of another tenant learns nothing, not even whether this one exists.
     if (!staff && !visitor) throw tenantNotFound(code);
@@ -110,9 +116,11 @@ export class TenantScopeGuard implements CanActivate {
  * tenant's MERCHANTs (plus `allow`), only while the tenant is READY. Documents all of it in OpenAPI.
  * Modules using it import TenantsModule, which exports the guard.
  */
-export const TenantScoped = (options: TenantScopeOptions = {}) =>
-  applyDecorators(
-    Roles('ADMIN', 'MERCHANT', ...(options.allow ?? [])),
+export const TenantScoped = (options: TenantScopeOptions = {}) => {
+  // Roles() with no roles means "any signed-in user": never what a route without staff means.
+  if (options.staff === false && !options.allow?.length) throw new Error('@TenantScoped({ staff: false }) needs allow');
+  return applyDecorators(
+    Roles(...(options.staff === false ? [] : (['ADMIN', 'MERCHANT'] as const)), ...(options.allow ?? [])),
     SetMetadata(TENANT_SCOPE_METADATA, options),
     UseGuards(TenantScopeGuard),
     ApiParam({
@@ -124,6 +132,7 @@ export const TenantScoped = (options: TenantScopeOptions = {}) =>
     ApiProblem(404, 'No such tenant, or not one the caller belongs to'),
     ApiProblem(409, 'The tenant is not READY: still provisioning, failed, or suspended'),
   );
+};
 
 /** The tenant of a `@TenantScoped` route: code, name, currency and its database handle. */
 export const CurrentTenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantContext => {

@@ -1,0 +1,25 @@
+import { problem } from '../../common/http/problem.js';
+import { ProblemException } from '../../common/http/problem-exception.js';
+import type { IllegalTransition } from './order-states.js';
+
+/** Unknown, or someone else's: one answer, so nothing leaks. */
+export function orderNotFound(id: string): ProblemException {
+  return new ProblemException(problem(404, `There is no order ${id}.`));
+}
+
+export function illegalTransition({ from, to }: IllegalTransition): ProblemException {
+  return new ProblemException(problem(409, `An order cannot go from ${from} to ${to}.`, { from, to }));
+}
+
+export function addressNotFound(id: string): ProblemException {
+  return new ProblemException(
+    problem(404, `You have no saved address ${id}.`, { errors: [{ field: 'addressId', message: 'not found' }] }),
+  );
+}
+
+/** PAID and later may be cancelled per the table, but only with a refund, which comes with payments. */
+export function refundNotAvailable(from: string): ProblemException {
+  return new ProblemException(
+    problem(409, `Cancelling a ${from} order needs a refund, which is not available yet.`, { from, to: 'CANCELLED' }),
+  );
+}

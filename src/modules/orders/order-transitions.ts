@@ -1,0 +1,63 @@
+import { newId } from '../../common/ids.js';
+import type { Emit } from '../../infra/bus/unit-of-work.js';
+import type { Db } from '../../infra/database/sql-database.js';
+import type { EventDefinition } from '../../infra/bus/envelope.js';
+import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } from './order-states.js';
+import { OrderCancelled, OrderRejected, OrderValidated, type OrderTransitionPayload } from './orders.events.js';
+import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
+
+export interface OrderActor {
+  /** A user id, or `consumer:<name>`. */
+  id: string | null;
+  role: string;
+}
+
+/** The event each target status emits. Statuses added by later slices (payment, dispatch) add theirs here. */
+const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPayload>>> = {
+  AWAITING_PAYMENT: OrderValidated,
+  REJECTED: OrderRejected,
+  CANCELLED: OrderCancelled,
+};
+
+/**
+ * The one way an order changes status: checks the move against the transitions table, updates the
+ * order (plus `changes`), appends an order_event (actor, reason) and emits the status's event, all in
+ * the caller's transaction (`tx` on the tenant's database, `emit` from the same unit of work). The
+ * caller holds the order row lock (`find(tx, id, true)`). An illegal move is returned, not thrown.
+ */
+export async function transitionOrder(
+  tx: Db,
+  emit: Emit,
+  tenant: string,
+  order: Order,
+  to: OrderStatus,
+  actor: OrderActor,
+  reason: string | null,
+  changes: Partial<NewOrder> = {},
+): Promise<{ ok: true; order: Order } | ({ ok: false } & IllegalTransition)> {
+  const from = order.status as OrderStatus;
+  const transition = orderTransition(from, to);
+  if (isIllegal(transition)) return { ok: false, ...transition };
+  const event = EVENT_OF[to];
+  if (!event) throw new Error(`No event is defined for an order reaching ${to}`);
+  const updated = await ordersRepository.update(tx, order.id, { ...changes, status: to });
+  await ordersRepository.insertEvent(tx, {
+    id: newId(),
+    orderId: order.id,
+    fromStatus: from,
+    toStatus: to,
+    actorId: actor.id,
+    actorRole: actor.role,
+    reason,
+  });
+  await emit(event, {
+    aggregateId: order.id,
+    tenant,
+    payload: {
+      orderId: order.id,
+      before: { status: from },
+      after: { status: to, reason, total: updated.total },
+    },
+  });
+  return { ok: true, order: updated };
+}

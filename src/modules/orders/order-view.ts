@@ -1,0 +1,49 @@
+import type { OrderStatus } from './order-states.js';
+import type { OrderSummary, OrderView } from './orders.dto.js';
+import type { Order, OrderEvent, OrderItem } from './orders.repository.js';
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+export function orderSummary(order: Order, tenant: string): OrderSummary {
+  return {
+    id: order.id,
+    tenant,
+    kind: 'DELIVERY',
+    customerId: order.customerId,
+    status: order.status as OrderStatus,
+    currency: order.currency,
+    subtotal: order.subtotal,
+    deliveryFee: order.deliveryFee,
+    total: order.total,
+    dropoff: { lat: order.dropoffLat, lng: order.dropoffLng, address: order.dropoffAddress },
+    note: order.note,
+    rejectionReason: order.rejectionReason,
+    cancelReason: order.cancelReason,
+    createdAt: iso(order.createdAt),
+    updatedAt: iso(order.updatedAt),
+  };
+}
+
+export function orderView(order: Order, items: OrderItem[], tenant: string): OrderView {
+  return {
+    ...orderSummary(order, tenant),
+    items: items.map((item) => ({
+      productId: item.productId,
+      quantity: item.quantity,
+      name: item.name,
+      unitPrice: item.unitPrice,
+      lineTotal: item.lineTotal,
+    })),
+  };
+}
+
+export function orderEventView(event: OrderEvent) {
+  return {
+    id: event.id,
+    from: event.fromStatus as OrderStatus | null,
+    to: event.toStatus as OrderStatus,
+    actor: { id: event.actorId, role: event.actorRole },
+    reason: event.reason,
+    at: iso(event.at),
+  };
+}

@@ -1,0 +1,161 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, Roles } from '../../common/auth/decorators.js';
+import { ApiJsonBody, ApiJsonOk, ApiProblem, ApiZodQuery, openApiSchema } from '../../common/http/openapi.js';
+import { paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
+import { ApiUuidParam, uuidParam } from '../../common/http/uuid-param.js';
+import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
+import type { Actor } from '../../common/request-context.js';
+import { IdempotencyService, idempotencyKeyOf, IDEMPOTENCY_HEADER } from '../idempotency/idempotency.service.js';
+import { CurrentTenant, TenantScoped, type TenantContext } from '../tenants/tenant-scope.js';
+import {
+  cancelOrderBody,
+  listOrdersQuery,
+  orderEventsSchema,
+  orderPageSchema,
+  orderViewSchema,
+  placeOrderBody,
+  type CancelOrderBody,
+  type ListOrdersQuery,
+  type OrderView,
+  type PlaceOrderBody,
+} from './orders.dto.js';
+import { OrdersService } from './orders.service.js';
+
+const ApiIdempotencyKey = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Makes the request safe to retry for 24 h: the same key and body from the same user gets the first ' +
+      'response again; the same key with another body is a 422.',
+  });
+
+@ApiTags('orders')
+@Controller('tenants/:tenantCode/orders')
+export class OrdersController {
+  constructor(
+    @Inject(OrdersService) private readonly orders: OrdersService,
+    @Inject(IdempotencyService) private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @TenantScoped({ allow: ['CUSTOMER'], staff: false })
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Place a delivery order (asynchronous validation)',
+    description:
+      'Records the order as PENDING and emits `order.placed`. The `order-validator` consumer then checks the ' +
+      'products, snapshots prices, computes the totals and delivery fee and reserves the stock: the order ' +
+      'becomes AWAITING_PAYMENT, or REJECTED with a reason. Poll `GET …/orders/{id}`.',
+  })
+  @ApiIdempotencyKey()
+  @ApiJsonBody(placeOrderBody)
+  @ApiAcceptedResponse({ description: 'Accepted: the order, PENDING', schema: openApiSchema(orderViewSchema) })
+  @ApiProblem(404, 'addressId is not one of your addresses (or no such tenant)')
+  @ApiProblem(422, 'Idempotency-Key reused with a different body')
+  async place(
+    @CurrentActor() actor: Actor,
+    @CurrentTenant() tenant: TenantContext,
+    @Headers(IDEMPOTENCY_HEADER) header: unknown,
+    @Body(new ZodValidationPipe(placeOrderBody)) body: PlaceOrderBody,
+  ): Promise<unknown> {
+    const response = await this.idempotency.run(
+      {
+        userId: actor.id,
+        scope: `POST /api/tenants/${tenant.code}/orders`,
+        key: idempotencyKeyOf(header),
+        body,
+        concurrent: 'execute',
+      },
+      async (orderId) => ({ status: 202, body: await this.orders.place(tenant, actor, body, orderId) }),
+    );
+    return response.body;
+  }
+
+  @Get()
+  @TenantScoped()
+  @ApiOperation({ summary: "The tenant's orders, newest first; filter by status and creation time" })
+  @ApiZodQuery(listOrdersQuery)
+  @ApiJsonOk(orderPageSchema)
+  list(@CurrentTenant() tenant: TenantContext, @Query(new ZodValidationPipe(listOrdersQuery)) query: ListOrdersQuery) {
+    return this.orders.list(tenant, query);
+  }
+
+  @Get(':id')
+  @TenantScoped({ allow: ['CUSTOMER'] })
+  @ApiOperation({ summary: 'One order with its items and totals', description: 'Its customer, or the tenant staff.' })
+  @ApiUuidParam()
+  @ApiJsonOk(orderViewSchema)
+  @ApiProblem(404, "No such order, or another customer's")
+  get(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantContext, @Param('id', uuidParam()) id: string) {
+    return this.orders.get(tenant, actor, id);
+  }
+
+  @Get(':id/events')
+  @TenantScoped({ allow: ['CUSTOMER'] })
+  @ApiOperation({ summary: "An order's status history, oldest first, with actor and reason" })
+  @ApiUuidParam()
+  @ApiJsonOk(orderEventsSchema)
+  @ApiProblem(404, "No such order, or another customer's")
+  events(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantContext, @Param('id', uuidParam()) id: string) {
+    return this.orders.events(tenant, actor, id);
+  }
+
+  @Post(':id/cancel')
+  @TenantScoped({ allow: ['CUSTOMER'] })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel an order',
+    description:
+      'From PENDING, AWAITING_PAYMENT or PAYMENT_FAILED; a reservation is released. Emits `order.cancelled`. ' +
+      'Any other state is a 409 naming from and to.',
+  })
+  @ApiIdempotencyKey()
+  @ApiUuidParam()
+  @ApiJsonBody(cancelOrderBody)
+  @ApiJsonOk(orderViewSchema)
+  @ApiProblem(404, "No such order, or another customer's")
+  @ApiProblem(409, 'The order cannot be cancelled from its current status (from, to named)')
+  @ApiProblem(422, 'Idempotency-Key reused with a different body')
+  async cancel(
+    @CurrentActor() actor: Actor,
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', uuidParam()) id: string,
+    @Headers(IDEMPOTENCY_HEADER) header: unknown,
+    @Body(new ZodValidationPipe(cancelOrderBody)) body: CancelOrderBody,
+  ): Promise<unknown> {
+    const response = await this.idempotency.run(
+      {
+        userId: actor.id,
+        scope: `POST /api/tenants/${tenant.code}/orders/${id}/cancel`,
+        key: idempotencyKeyOf(header),
+        body,
+        concurrent: 'wait',
+      },
+      async () => ({ status: 200, body: await this.orders.cancel(tenant, actor, id, body) }),
+    );
+    return response.body;
+  }
+}
+
+@ApiTags('orders')
+@Controller('orders')
+export class CustomerOrdersController {
+  constructor(@Inject(OrdersService) private readonly orders: OrdersService) {}
+
+  @Get()
+  @Roles('CUSTOMER')
+  @ApiOperation({
+    summary: 'Your orders across every shop, newest first',
+    description: 'Orders in every READY tenant placed by the signed-in customer.',
+  })
+  @ApiZodQuery(paginationQuery)
+  @ApiJsonOk(orderPageSchema)
+  list(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodValidationPipe(paginationQuery)) query: PaginationQuery,
+  ): Promise<{ data: Omit<OrderView, 'items'>[] }> {
+    return this.orders.listForCustomer(actor.id, query);
+  }
+}

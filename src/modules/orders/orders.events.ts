@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineEvent } from '../../infra/bus/envelope.js';
+import { ORDER_STATUSES } from './order-states.js';
+
+// Order events, emitted in the tenant's database with `tenant` set and `aggregateId` the order id.
+// Transitions carry `{ before, after }` (statuses plus the little that changed): what the audit trail stores.
+
+const status = z.enum(ORDER_STATUSES);
+
+export const OrderPlaced = defineEvent(
+  'order.placed',
+  z.object({
+    orderId: z.uuid(),
+    customerId: z.uuid(),
+    before: z.null(),
+    after: z.object({ status: z.literal('PENDING'), items: z.number().int() }),
+  }),
+);
+export type OrderPlacedPayload = z.infer<typeof OrderPlaced.schema>;
+
+const transition = z.object({
+  orderId: z.uuid(),
+  before: z.object({ status }),
+  after: z.object({ status, reason: z.string().nullable().optional(), total: z.number().int().nullable().optional() }),
+});
+export type OrderTransitionPayload = z.infer<typeof transition>;
+
+export const OrderValidated = defineEvent('order.validated', transition);
+export const OrderRejected = defineEvent('order.rejected', transition);
+export const OrderCancelled = defineEvent('order.cancelled', transition);

@@ -1,0 +1,199 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { eq } from 'drizzle-orm';
+import { page, type Page } from '../../common/http/pagination.js';
+import { newId } from '../../common/ids.js';
+import type { Actor } from '../../common/request-context.js';
+import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
+import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
+import { CatalogCache } from '../catalog/catalog-cache.js';
+import { releaseStock } from '../catalog/stock.repository.js';
+import { AddressesService } from '../customers/addresses.service.js';
+import type { TenantContext } from '../tenants/tenant-scope.js';
+import { tenants } from '../tenants/tenants.tables.js';
+import { addressNotFound, illegalTransition, orderNotFound, refundNotAvailable } from './order-problems.js';
+import { nextStatuses, type OrderStatus } from './order-states.js';
+import { transitionOrder } from './order-transitions.js';
+import { orderEventView, orderSummary, orderView } from './order-view.js';
+import type { CancelOrderBody, ListOrdersQuery, OrderSummary, OrderView, PlaceOrderBody } from './orders.dto.js';
+import { OrderPlaced } from './orders.events.js';
+import { ordersRepository, type Order } from './orders.repository.js';
+import type { PaginationQuery } from '../../common/http/pagination.js';
+
+/** Statuses in which stock is reserved for the order (released on cancel). */
+const RESERVED: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'PAYMENT_FAILED'];
+/** Statuses this slice can cancel; a paid order needs a refund, which comes with payments. */
+const CANCELLABLE_NOW: readonly OrderStatus[] = ['PENDING', 'AWAITING_PAYMENT', 'PAYMENT_FAILED'];
+
+const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'MERCHANT';
+
+/**
+ * Order intake, reads and cancellation. Intake only records the order (PENDING) with its first
+ * order event and `order.placed`; the `order-validator` consumer does the stock work.
+ */
+@Injectable()
+export class OrdersService {
+  constructor(
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(CatalogCache) private readonly catalog: CatalogCache,
+    @Inject(AddressesService) private readonly addresses: AddressesService,
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
+  ) {}
+
+  /**
+   * Records a PENDING order with id `orderId`. Idempotent on the id: a second call (the same
+   * Idempotency-Key retried or sent twice at once) finds the order and emits nothing.
+   */
+  async place(tenant: TenantContext, actor: Actor, body: PlaceOrderBody, orderId: string): Promise<OrderView> {
+    let dropoff: { lat: number; lng: number; address: string };
+    if (body.addressId !== undefined) {
+      const address = await this.addresses.find(actor.id, body.addressId);
+      if (!address) throw addressNotFound(body.addressId);
+      dropoff = { lat: address.lat, lng: address.lng, address: address.address };
+    } else {
+      dropoff = body.dropoff!;
+    }
+    return this.unitOfWork.run(tenant.db, async (tx, emit) => {
+      const inserted = await ordersRepository.insertOnce(tx, {
+        id: orderId,
+        kind: 'DELIVERY',
+        customerId: actor.id,
+        status: 'PENDING',
+        currency: tenant.currency,
+        dropoffLat: dropoff.lat,
+        dropoffLng: dropoff.lng,
+        dropoffAddress: dropoff.address,
+        note: body.note ?? null,
+      });
+      if (inserted) {
+        await ordersRepository.insertItems(
+          tx,
+          body.items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
+        );
+        await ordersRepository.insertEvent(tx, {
+          id: newId(),
+          orderId,
+          fromStatus: null,
+          toStatus: 'PENDING',
+          actorId: actor.id,
+          actorRole: actor.role,
+          reason: 'placed',
+        });
+        await emit(OrderPlaced, {
+          aggregateId: orderId,
+          tenant: tenant.code,
+          payload: {
+            orderId,
+            customerId: actor.id,
+            before: null,
+            after: { status: 'PENDING', items: body.items.length },
+          },
+        });
+      }
+      const order = (await ordersRepository.find(tx, orderId))!;
+      // The id came from this customer's own idempotency key, so a foreign order here would be a bug.
+      if (order.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
+      return orderView(order, await ordersRepository.items(tx, orderId), tenant.code);
+    });
+  }
+
+  async get(tenant: TenantContext, actor: Actor, id: string): Promise<OrderView> {
+    return tenant.db.transaction(async (tx) => {
+      const order = visible(await ordersRepository.find(tx, id), actor, id);
+      return orderView(order, await ordersRepository.items(tx, id), tenant.code);
+    });
+  }
+
+  async events(tenant: TenantContext, actor: Actor, id: string) {
+    return tenant.db.transaction(async (tx) => {
+      visible(await ordersRepository.find(tx, id), actor, id);
+      return { data: (await ordersRepository.events(tx, id)).map(orderEventView) };
+    });
+  }
+
+  async list(tenant: TenantContext, query: ListOrdersQuery): Promise<Page<OrderSummary>> {
+    const { rows, total } = await tenant.db.transaction((tx) =>
+      ordersRepository.page(
+        tx,
+        {
+          status: query.status,
+          from: query.from ? new Date(query.from) : undefined,
+          to: query.to ? new Date(query.to) : undefined,
+        },
+        query.per_page,
+        (query.page - 1) * query.per_page,
+      ),
+    );
+    return page(
+      rows.map((row) => orderSummary(row, tenant.code)),
+      query,
+      total,
+    );
+  }
+
+  /**
+   * A customer's orders across every READY tenant, newest first. Each tenant database is asked for
+   * its first `page × per_page` rows and its count, and the results are merged: correct, but the cost
+   * grows with the number of tenants and the page number. At scale this becomes a read model in the
+   * control database fed by the order events.
+   */
+  async listForCustomer(customerId: string, query: PaginationQuery): Promise<Page<OrderSummary>> {
+    const ready = await this.control.transaction((tx) =>
+      tx.select({ code: tenants.code }).from(tenants).where(eq(tenants.status, 'READY')).orderBy(tenants.code),
+    );
+    const needed = query.page * query.per_page;
+    let total = 0;
+    const candidates: { order: Order; tenant: string }[] = [];
+    for (const { code } of ready) {
+      const db = await this.databases.forTenant(code);
+      const result = await db.transaction((tx) => ordersRepository.page(tx, { customerId }, needed, 0));
+      total += result.total;
+      for (const order of result.rows) candidates.push({ order, tenant: code });
+    }
+    candidates.sort(
+      (a, b) =>
+        new Date(b.order.createdAt).getTime() - new Date(a.order.createdAt).getTime() ||
+        (a.order.id < b.order.id ? 1 : a.order.id > b.order.id ? -1 : 0),
+    );
+    const start = (query.page - 1) * query.per_page;
+    return page(
+      candidates.slice(start, start + query.per_page).map(({ order, tenant }) => orderSummary(order, tenant)),
+      query,
+      total,
+    );
+  }
+
+  /** Cancels the order (its customer, the tenant's staff), releasing its reservation if it has one. */
+  async cancel(tenant: TenantContext, actor: Actor, id: string, body: CancelOrderBody): Promise<OrderView> {
+    const view = await this.unitOfWork.run(tenant.db, async (tx, emit) => {
+      const order = visible(await ordersRepository.find(tx, id, true), actor, id);
+      const from = order.status as OrderStatus;
+      const released = RESERVED.includes(from);
+      // Allowed by the table but needing a refund (PAID and later): refunds come with payments.
+      if (!CANCELLABLE_NOW.includes(from) && nextStatuses(from).includes('CANCELLED')) throw refundNotAvailable(from);
+      const result = await transitionOrder(
+        tx,
+        emit,
+        tenant.code,
+        order,
+        'CANCELLED',
+        { id: actor.id, role: actor.role },
+        body.reason,
+        { cancelReason: body.reason },
+      );
+      if (!result.ok) throw illegalTransition(result);
+      const items = await ordersRepository.items(tx, id);
+      if (released) for (const item of items) await releaseStock(tx, item.productId, item.quantity);
+      return { view: orderView(result.order, items, tenant.code), released };
+    });
+    if (view.released) await this.catalog.invalidate(tenant.code);
+    return view.view;
+  }
+}
+
+/** The order if the actor may see it: staff of the tenant (the guard checked), or the customer who placed it. */
+function visible(order: Order | undefined, actor: Actor, id: string): Order {
+  if (!order || (!isStaff(actor) && order.customerId !== actor.id)) throw orderNotFound(id);
+  return order;
+}
