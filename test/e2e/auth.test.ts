@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../src/infra/database/sql-database.js';
-import { isUniqueViolation } from '../../src/modules/auth/accounts.service.js';
+import { isUniqueViolation } from '../../src/infra/database/unique-violation.js';
 import { usersRepository } from '../../src/modules/users/users.repository.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';

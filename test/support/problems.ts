@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
+import type { Problem } from '../../src/common/http/problem.js';
 
-/** An RFC 9457 problem document as the API answers errors. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: { field: string; message: string }[];
-  [extension: string]: unknown;
-}
+export type { Problem };
 
 /** Asserts the response is problem+json with this status, and returns the problem. */
 export async function expectProblem(response: Response, status: number): Promise<Problem> {

@@ -2,6 +2,7 @@ import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
+import { TenantPoolsExhausted } from '../../infra/database/tenant-pool-cache.js';
 import { LOGGER } from '../../infra/logging/logger.js';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.js';
 import { ProblemException } from './problem-exception.js';
@@ -32,6 +33,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(error: unknown, request: FastifyRequest): Problem {
     if (error instanceof ProblemException) return error.problem;
+    // Every tenant pool of this process is busy: a load problem, not a bug, so 503 rather than 500,
+    // wherever a handler met it (a tenant-scoped route, or a walk over several tenants).
+    if (error instanceof TenantPoolsExhausted) {
+      return problem(503, 'Too many tenants are busy on this server right now; try again shortly.');
+    }
     if (error instanceof HttpException) {
       const response = error.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;

@@ -7,22 +7,13 @@ import { UserRegistered } from '../users/user.events.js';
 import { summarize, userView, usersRepository, type UserView } from '../users/users.repository.js';
 import type { RegisterBody } from './auth.dto.js';
 import { actingAs, SessionsService, type Device, type TokenPair } from './sessions.service.js';
+import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 /** Sign-up refused: an account (deleted ones included) already uses this email, in any case. */
 export class EmailTakenError extends Error {
   constructor() {
     super('email taken');
   }
-}
-
-/** PostgreSQL's unique_violation, wherever in the cause chain the driver (or Drizzle) put it. */
-export function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== 'object') return false;
-    if ((current as { code?: unknown }).code === '23505') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /** The signed-in user's own account: customer self-signup and the profile. */

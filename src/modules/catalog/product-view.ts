@@ -8,13 +8,7 @@ export function productView(product: StockedProduct, currency: string, audience:
   const available = Math.max(0, product.onHand - product.reserved);
   return {
     id: product.id,
-    sku: product.sku,
-    name: product.name,
-    description: product.description,
-    category: product.category,
-    price: product.price,
-    currency,
-    active: product.active,
+    ...summarize(product, currency),
     stock:
       audience === 'staff'
         ? { available, inStock: available > 0, onHand: product.onHand, reserved: product.reserved }

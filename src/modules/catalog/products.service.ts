@@ -3,7 +3,7 @@ import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
-import { isUniqueViolation } from '../tenants/unique-violation.js';
+import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 import type { TenantContext } from '../tenants/tenant-scope.js';
 import { CatalogCache, type Audience } from './catalog-cache.js';
 import { productNotFound, skuTaken } from './catalog-problems.js';

@@ -68,6 +68,11 @@ function canonical(value: unknown): string {
  * tenant database, so the two cannot share a transaction: instead the resource id is fixed by the key
  * row, and the work is written to be idempotent on it (see `concurrent`).
  */
+/** The row of one user's key in one scope. */
+function sameKey(userId: string, scope: string, key: string) {
+  return and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
+}
+
 @Injectable()
 export class IdempotencyService {
   constructor(@Inject(CONTROL_DATABASE) private readonly control: SqlDatabase) {}
@@ -86,12 +91,7 @@ export class IdempotencyService {
         await tx
           .delete(idempotencyKeys)
           .where(
-            and(
-              eq(idempotencyKeys.userId, userId),
-              eq(idempotencyKeys.scope, scope),
-              eq(idempotencyKeys.key, key),
-              lt(idempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_TTL_MS)),
-            ),
+            and(sameKey(userId, scope, key), lt(idempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_TTL_MS))),
           );
         const [inserted] = await tx
           .insert(idempotencyKeys)
@@ -102,9 +102,7 @@ export class IdempotencyService {
         const [existing] = await tx
           .select()
           .from(idempotencyKeys)
-          .where(
-            and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)),
-          );
+          .where(sameKey(userId, scope, key));
         return { row: existing, mine: false };
       });
       const row = claimed.row;
@@ -130,14 +128,7 @@ export class IdempotencyService {
           tx
             .update(idempotencyKeys)
             .set({ responseStatus: response.status, responseBody: response.body })
-            .where(
-              and(
-                eq(idempotencyKeys.userId, userId),
-                eq(idempotencyKeys.scope, scope),
-                eq(idempotencyKeys.key, key),
-                isNull(idempotencyKeys.responseStatus),
-              ),
-            ),
+            .where(and(sameKey(userId, scope, key), isNull(idempotencyKeys.responseStatus))),
         );
         return response;
       }
@@ -163,16 +154,7 @@ export class IdempotencyService {
 
   private async forget(userId: string, scope: string, key: string): Promise<void> {
     await this.control.transaction((tx) =>
-      tx
-        .delete(idempotencyKeys)
-        .where(
-          and(
-            eq(idempotencyKeys.userId, userId),
-            eq(idempotencyKeys.scope, scope),
-            eq(idempotencyKeys.key, key),
-            isNull(idempotencyKeys.responseStatus),
-          ),
-        ),
+      tx.delete(idempotencyKeys).where(and(sameKey(userId, scope, key), isNull(idempotencyKeys.responseStatus))),
     );
   }
 }

@@ -11,7 +11,7 @@ import { summarize, userView, usersRepository, type User, type UserView } from '
 import { users } from '../users/users.tables.js';
 import type { TenantContext } from './tenant-scope.js';
 import type { CreateMemberBody } from './tenants.dto.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 export type AddMemberResult = { ok: true; user: User } | { ok: false; reason: 'not_owner' | 'email_taken' };
 

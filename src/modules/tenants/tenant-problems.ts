@@ -59,7 +59,3 @@ export function emailTaken(field: string): ProblemException {
 export function ownerOnly(code: string): ProblemException {
   return new ProblemException(problem(403, `Only the owner of tenant "${code}" (or an admin) can add its members.`));
 }
-
-export function tenantsBusy(): ProblemException {
-  return new ProblemException(problem(503, 'Too many tenants are busy on this server right now; try again shortly.'));
-}

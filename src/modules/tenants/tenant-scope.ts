@@ -17,8 +17,7 @@ import type { Actor } from '../../common/request-context.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode, TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
-import { TenantPoolsExhausted } from '../../infra/database/tenant-pool-cache.js';
-import { invalidTenantCode, tenantNotFound, tenantNotReady, tenantsBusy } from './tenant-problems.js';
+import { invalidTenantCode, tenantNotFound, tenantNotReady } from './tenant-problems.js';
 import { tenantsRepository } from './tenants.repository.js';
 
 /** The tenant a `/api/tenants/:tenantCode/…` request acts in, resolved and checked by `TenantScopeGuard`. */
@@ -95,19 +94,9 @@ export class TenantScopeGuard implements CanActivate {
       name: tenant.name,
       currency: tenant.currency,
       ownerUserId: tenant.ownerUserId,
-      db: await this.databaseOf(code),
+      db: await this.databases.forTenant(code),
     };
     return true;
-  }
-
-  private async databaseOf(code: string): Promise<SqlDatabase> {
-    try {
-      return await this.databases.forTenant(code);
-    } catch (error) {
-      // Every tenant pool of this process is busy: a load problem, not a bug, so 503 rather than 500.
-      if (error instanceof TenantPoolsExhausted) throw tenantsBusy();
-      throw error;
-    }
   }
 }
 

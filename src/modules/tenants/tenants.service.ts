@@ -12,7 +12,7 @@ import { canTransition, type IllegalTransition } from './tenant-lifecycle.js';
 import { TenantRequested, TenantRetried } from './tenant.events.js';
 import { tenantView, type CreateTenantBody, type ListTenantsQuery, type TenantView } from './tenants.dto.js';
 import { summarize, tenantsRepository, type Tenant } from './tenants.repository.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 const DEFAULT_PLACEMENT = 'default';
 

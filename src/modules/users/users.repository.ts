@@ -88,12 +88,7 @@ export function summarize(user: User) {
 export function userView(user: User) {
   return {
     id: user.id,
-    email: user.email,
-    name: user.name,
-    phone: user.phone,
-    role: user.role,
-    tenantCode: user.tenantCode,
-    status: user.status,
+    ...summarize(user),
     createdAt: new Date(user.createdAt).toISOString(),
     updatedAt: new Date(user.updatedAt).toISOString(),
   };

@@ -15,6 +15,7 @@ import { UserCreated, UserDeleted, UserUpdated } from './user.events.js';
 import type { CreateUserBody, ListUsersQuery, UpdateUserBody } from './users.dto.js';
 import { summarize, userView, usersRepository, type NewUser, type UserView } from './users.repository.js';
 import { users } from './users.tables.js';
+import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 /** Why a user's sessions were revoked (sessions.revoked_reason). */
 type RevokeReason = 'user_disabled' | 'user_deleted' | 'role_changed' | 'tenant_changed';
@@ -196,14 +197,6 @@ async function revokeSessions(tx: Db, userId: string, reason: RevokeReason): Pro
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === '23505') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 function emailTaken(): ProblemException {
