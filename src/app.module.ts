@@ -15,6 +15,7 @@ import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { OpsModule } from './modules/ops/ops.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
+import { PaymentsModule } from './modules/payments/payments.module.js';
 import { ProbesModule } from './modules/probes/probes.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { UsersModule } from './modules/users/users.module.js';
@@ -41,6 +42,7 @@ const features: ModuleMetadata['imports'] = [
   CatalogModule,
   CustomersModule,
   IdempotencyModule,
+  PaymentsModule,
   OrdersModule,
   AuditModule,
 ];

@@ -12,6 +12,7 @@ import type { InfraOptions } from './infra/infra.module.js';
 import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
 import { METRICS, type Metrics } from './infra/metrics/metrics.js';
 import { setupOpenApi } from './openapi.js';
+import { CHECKOUT_ROUTES } from './modules/payments/sandbox/sandbox-checkout.controller.js';
 
 export interface Ordo {
   app: INestApplicationContext;
@@ -40,6 +41,8 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: env.BODY_LIMIT_BYTES,
+    // Checkout tokens (/pay/<token>) are longer than Fastify's default of 100 characters per path parameter.
+    maxParamLength: 256,
     trustProxy: env.TRUST_PROXY,
     // An upstream request id is kept only if it looks like one (UUID-ish, short): it ends up in logs
     // and the audit trail, so a client must not be able to plant arbitrary text there.
@@ -51,8 +54,9 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: nestLogger });
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  // rawBody: webhooks are signed over the exact bytes received.
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: nestLogger, rawBody: true });
+  app.setGlobalPrefix('api', { exclude: ['metrics', ...CHECKOUT_ROUTES] });
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
   instrumentHttp(app);
   setupOpenApi(app);

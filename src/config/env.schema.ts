@@ -83,6 +83,29 @@ export const envSchema = z
     AUTH_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
+
+    /** Where customers reach this API from outside: the base of checkout links in responses and emails. */
+    PUBLIC_URL: optionalUrl,
+    /** The payment provider; `sandbox` (built in) serves its own checkout page at /pay/<token>. */
+    PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    /** Signs sandbox webhooks and checkout links; derived from the signing secret when unset. */
+    PAYMENTS_SANDBOX_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /** How long an order waits for payment before it expires: seconds, or with a unit (`90s`, `15m`, `1h`). */
+    PAYMENT_TTL: z
+      .string()
+      .default('15m')
+      .transform((value, ctx) => {
+        const match = /^(\d+)\s*(ms|s|m|h)?$/.exec(value.trim());
+        const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match?.[2] ?? 's'];
+        const ms = match && unit ? Number(match[1]) * unit : NaN;
+        if (!Number.isSafeInteger(ms) || ms < 1000) {
+          ctx.addIssue({ code: 'custom', message: 'a duration of at least 1 s, e.g. 900, 90s, 15m or 1h' });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    /** How often the scheduler looks for orders whose payment time is up. */
+    PAYMENT_EXPIRY_INTERVAL_MS: positiveInt(5_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

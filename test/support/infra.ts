@@ -8,8 +8,11 @@ export const APP_CONSUMERS = [
   'bus-probe',
   'tenant-provisioner',
   'audit-recorder',
+  'vehicle-verifier',
   'order-validator',
   'order-stock-cache',
+  'order-payments',
+  'refund-processor',
 ];
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */

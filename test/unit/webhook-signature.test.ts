@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { signWebhook, verifyWebhook } from '../../src/modules/payments/webhook-signature.js';
+import { signWebhook, verifyWebhook } from '../../src/modules/payments/sandbox/webhook-signature.js';
 
 const secret = 'whsec_test_secret';
 const body = JSON.stringify({ id: 'evt_1', type: 'payment.succeeded', amount: 1250, currency: 'EUR' });

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { Logger } from 'pino';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
+import { signingSecret } from '../../config/signing-secret.js';
 import { ROLES, type Role } from '../../common/auth/roles.js';
 import { LOGGER } from '../../infra/logging/logger.js';
 
@@ -19,27 +17,6 @@ export interface AccessClaims {
 
 const ISSUER = 'ordo';
 const AUDIENCE = 'ordo-api';
-/**
- * Without JWT_SECRET (never in production, which refuses to start): the embedded setup keeps a random
- * secret in DATA_DIR, so tokens survive restarts yet nobody can sign one from a value in the source; in
- * memory it is random per process. Only a development setup on real infrastructure falls back to a fixed
- * secret, shared by its processes — and even then a re-signed token claiming another role is refused,
- * because the verifier checks claims against the account.
- */
-const SHARED_DEVELOPMENT_SECRET = 'ordo-development-secret-never-use-in-production';
-
-function developmentSecret(env: Env): { secret: string; source: string } {
-  if (env.DATABASE_URL) return { secret: SHARED_DEVELOPMENT_SECRET, source: 'the shared development secret' };
-  if (env.DATA_DIR === ':memory:')
-    return { secret: randomBytes(32).toString('hex'), source: 'a random per-process secret' };
-  const path = join(env.DATA_DIR, 'jwt-secret');
-  if (!existsSync(path)) {
-    mkdirSync(env.DATA_DIR, { recursive: true });
-    writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  }
-  return { secret: readFileSync(path, 'utf8').trim(), source: `a random secret kept in ${path}` };
-}
-
 /** Signs and checks short-lived access JWTs (HS256). */
 @Injectable()
 export class AccessTokens implements OnModuleInit {
@@ -51,9 +28,7 @@ export class AccessTokens implements OnModuleInit {
     @Inject(ENV) env: Env,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    const { secret, source } = env.JWT_SECRET
-      ? { secret: env.JWT_SECRET, source: 'JWT_SECRET' }
-      : developmentSecret(env);
+    const { secret, source } = signingSecret(env);
     this.key = new TextEncoder().encode(secret);
     this.secretSource = source;
     this.ttlSeconds = env.ACCESS_TOKEN_TTL_SECONDS;

@@ -94,6 +94,17 @@ export async function commitStock(tx: Db, productId: string, quantity: number): 
   return row ? { ok: true, stock: row } : failure(tx, productId);
 }
 
+/** Puts sold units back on the shelf (a paid order cancelled before pick-up). */
+export async function restockStock(tx: Db, productId: string, quantity: number): Promise<StockResult> {
+  assertQuantity(quantity);
+  const [row] = await tx
+    .update(stock)
+    .set({ onHand: sql`${stock.onHand} + ${quantity}`, updatedAt: sql`now()` })
+    .where(eq(stock.productId, productId))
+    .returning(level);
+  return row ? { ok: true, stock: row } : failure(tx, productId);
+}
+
 /**
  * Reserves every line of an order, or none: products are taken in id order (two orders over the
  * same products never deadlock), quantities of repeated products are summed, and on a shortfall the

@@ -16,10 +16,3 @@ export function addressNotFound(id: string): ProblemException {
     problem(404, `You have no saved address ${id}.`, { errors: [{ field: 'addressId', message: 'not found' }] }),
   );
 }
-
-/** PAID and later may be cancelled per the table, but only with a refund, which comes with payments. */
-export function refundNotAvailable(from: string): ProblemException {
-  return new ProblemException(
-    problem(409, `Cancelling a ${from} order needs a refund, which is not available yet.`, { from, to: 'CANCELLED' }),
-  );
-}

@@ -3,44 +3,65 @@ import type { Emit } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import type { EventDefinition } from '../../infra/bus/envelope.js';
 import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } from './order-states.js';
-import { OrderCancelled, OrderRejected, OrderValidated, type OrderTransitionPayload } from './orders.events.js';
+import {
+  OrderCancelled,
+  OrderExpired,
+  OrderPaid,
+  OrderPaymentFailed,
+  OrderRejected,
+  OrderValidated,
+  type OrderTransitionPayload,
+} from './orders.events.js';
+import { settleStock } from './order-stock.js';
 import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
 
 export interface OrderActor {
-  /** A user id, or `consumer:<name>`. */
+  /** A user id, or `consumer:<name>` / `job:<name>`. */
   id: string | null;
   role: string;
 }
 
-/** The event each target status emits. Statuses added by later slices (payment, dispatch) add theirs here. */
+/** The event each target status emits. Statuses added by later slices (dispatch) add theirs here. */
 const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPayload>>> = {
   AWAITING_PAYMENT: OrderValidated,
   REJECTED: OrderRejected,
+  PAID: OrderPaid,
+  PAYMENT_FAILED: OrderPaymentFailed,
+  EXPIRED: OrderExpired,
   CANCELLED: OrderCancelled,
 };
 
+export interface TransitionRequest {
+  tenant: string;
+  /** The order as read under its row lock (`ordersRepository.find(tx, id, true)`). */
+  order: Order;
+  to: OrderStatus;
+  actor: OrderActor;
+  reason: string | null;
+  /** Columns that change with the status (totals, reasons). */
+  changes?: Partial<NewOrder>;
+  /** More for the event's `after` (e.g. the checkout of an order awaiting payment). */
+  details?: Pick<OrderTransitionPayload['after'], 'payment'>;
+}
+
+export type TransitionResult = { ok: true; order: Order } | ({ ok: false } & IllegalTransition);
+
 /**
  * The one way an order changes status: checks the move against the transitions table, updates the
- * order (plus `changes`), appends an order_event (actor, reason) and emits the status's event, all in
- * the caller's transaction (`tx` on the tenant's database, `emit` from the same unit of work). The
- * caller holds the order row lock (`find(tx, id, true)`). An illegal move is returned, not thrown.
+ * order (plus `changes`), moves its stock (`settleStock`), appends an order_event (actor, reason) and
+ * emits the status's event, all in the caller's transaction (`tx` on the tenant's database, `emit`
+ * from the same unit of work). The caller holds the order row lock. An illegal move is returned, not
+ * thrown.
  */
-export async function transitionOrder(
-  tx: Db,
-  emit: Emit,
-  tenant: string,
-  order: Order,
-  to: OrderStatus,
-  actor: OrderActor,
-  reason: string | null,
-  changes: Partial<NewOrder> = {},
-): Promise<{ ok: true; order: Order } | ({ ok: false } & IllegalTransition)> {
+export async function transitionOrder(tx: Db, emit: Emit, request: TransitionRequest): Promise<TransitionResult> {
+  const { tenant, order, to, actor, reason } = request;
   const from = order.status as OrderStatus;
   const transition = orderTransition(from, to);
   if (isIllegal(transition)) return { ok: false, ...transition };
   const event = EVENT_OF[to];
   if (!event) throw new Error(`No event is defined for an order reaching ${to}`);
-  const updated = await ordersRepository.update(tx, order.id, { ...changes, status: to });
+  const updated = await ordersRepository.update(tx, order.id, { ...request.changes, status: to });
+  await settleStock(tx, order.id, from, to);
   await ordersRepository.insertEvent(tx, {
     id: newId(),
     orderId: order.id,
@@ -55,8 +76,9 @@ export async function transitionOrder(
     tenant,
     payload: {
       orderId: order.id,
+      customerId: order.customerId,
       before: { status: from },
-      after: { status: to, reason, total: updated.total },
+      after: { status: to, reason, total: updated.total, currency: updated.currency, ...request.details },
     },
   });
   return { ok: true, order: updated };

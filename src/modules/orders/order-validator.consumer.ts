@@ -4,6 +4,7 @@ import type { Envelope } from '../../infra/bus/envelope.js';
 import { PermanentFailure } from '../../infra/bus/permanent-failure.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { productsRepository } from '../catalog/products.repository.js';
+import { PaymentsService } from '../payments/payments.service.js';
 import { reserveItems } from '../catalog/stock.repository.js';
 import { tenantsRepository } from '../tenants/tenants.repository.js';
 import { deliveryFee, haversineKm, MAX_DELIVERY_KM, type Point } from './delivery-fee.js';
@@ -20,7 +21,8 @@ const INT_MAX = 2_147_483_647;
  * PENDING (else nothing happens: cancelled meanwhile, or a redelivery); every product must be
  * orderable (active, not deleted, this tenant's); names and prices are snapshotted; subtotal,
  * delivery fee (see delivery-fee.ts) and total computed; the whole order's stock reserved at once.
- * Then → AWAITING_PAYMENT, or → REJECTED with a reason naming the product. The catalog cache is
+ * Then a checkout is opened (due to expire after PAYMENT_TTL) and the order → AWAITING_PAYMENT, or
+ * → REJECTED with a reason naming the product. The catalog cache is
  * invalidated after the commit by the `order-stock-cache` consumer (this handler cannot act after its
  * own commit).
  *
@@ -30,7 +32,10 @@ const INT_MAX = 2_147_483_647;
 @Injectable()
 @Consumer({ name: ORDER_VALIDATOR, events: [OrderPlaced], scope: 'tenant' })
 export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point> {
-  constructor(@Inject(CONTROL_DATABASE) private readonly control: SqlDatabase) {}
+  constructor(
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(PaymentsService) private readonly payments: PaymentsService,
+  ) {}
 
   async prepare(_payload: OrderPlacedPayload, envelope: Envelope): Promise<Point> {
     const code = envelope.tenant;
@@ -44,7 +49,14 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point>
     const order = await ordersRepository.find(tx, orderId, true);
     if (!order || order.status !== 'PENDING') return;
     const reject = (reason: string) =>
-      transitionOrder(tx, emit, tenant, order, 'REJECTED', ACTOR, reason, { rejectionReason: reason });
+      transitionOrder(tx, emit, {
+        tenant,
+        order,
+        to: 'REJECTED',
+        actor: ACTOR,
+        reason,
+        changes: { rejectionReason: reason },
+      });
 
     const items = await ordersRepository.items(tx, orderId);
     const products = new Map(
@@ -84,10 +96,22 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point>
       );
       return;
     }
-    await transitionOrder(tx, emit, tenant, order, 'AWAITING_PAYMENT', ACTOR, 'items reserved', {
-      subtotal,
-      deliveryFee: fee,
-      total: subtotal + fee,
+    const total = subtotal + fee;
+    const checkout = await this.payments.openCheckout(tx, {
+      tenant,
+      orderId,
+      customerId: order.customerId,
+      amount: total,
+      currency: order.currency,
+    });
+    await transitionOrder(tx, emit, {
+      tenant,
+      order,
+      to: 'AWAITING_PAYMENT',
+      actor: ACTOR,
+      reason: 'items reserved',
+      changes: { subtotal, deliveryFee: fee, total },
+      details: { payment: { id: checkout.id, checkoutUrl: checkout.checkoutUrl, expiresAt: checkout.expiresAt } },
     });
   }
 }

@@ -1,3 +1,4 @@
+import type { CheckoutView } from '../payments/payments.dto.js';
 import type { OrderStatus } from './order-states.js';
 import type { OrderSummary, OrderView } from './orders.dto.js';
 import type { Order, OrderEvent, OrderItem } from './orders.repository.js';
@@ -24,9 +25,10 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
   };
 }
 
-export function orderView(order: Order, items: OrderItem[], tenant: string): OrderView {
+export function orderView(order: Order, items: OrderItem[], tenant: string, payment: CheckoutView | null): OrderView {
   return {
     ...orderSummary(order, tenant),
+    payment,
     items: items.map((item) => ({
       productId: item.productId,
       quantity: item.quantity,

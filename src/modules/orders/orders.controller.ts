@@ -2,10 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } 
 import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../../common/auth/decorators.js';
 import { ApiJsonBody, ApiJsonOk, ApiProblem, ApiZodQuery, openApiSchema } from '../../common/http/openapi.js';
-import { paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
+import { paginationQuery, type Page, type PaginationQuery } from '../../common/http/pagination.js';
 import { ApiUuidParam, uuidParam } from '../../common/http/uuid-param.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import type { Actor } from '../../common/request-context.js';
+import { paymentHistorySchema } from '../payments/payments.dto.js';
 import { IdempotencyService, idempotencyKeyOf, IDEMPOTENCY_HEADER } from '../idempotency/idempotency.service.js';
 import { CurrentTenant, TenantScoped, type TenantContext } from '../tenants/tenant-scope.js';
 import {
@@ -17,7 +18,7 @@ import {
   placeOrderBody,
   type CancelOrderBody,
   type ListOrdersQuery,
-  type OrderView,
+  type OrderSummary,
   type PlaceOrderBody,
 } from './orders.dto.js';
 import { OrdersService } from './orders.service.js';
@@ -102,14 +103,28 @@ export class OrdersController {
     return this.orders.events(tenant, actor, id);
   }
 
+  @Get(':id/payments')
+  @TenantScoped({ allow: ['CUSTOMER'] })
+  @ApiOperation({
+    summary: "An order's payments with their events and refunds",
+    description: 'Every checkout opened for the order (newest first) and everything that happened to it.',
+  })
+  @ApiUuidParam()
+  @ApiJsonOk(paymentHistorySchema)
+  @ApiProblem(404, "No such order, or another customer's")
+  payments(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantContext, @Param('id', uuidParam()) id: string) {
+    return this.orders.paymentHistory(tenant, actor, id);
+  }
+
   @Post(':id/cancel')
   @TenantScoped({ allow: ['CUSTOMER'] })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel an order',
     description:
-      'From PENDING, AWAITING_PAYMENT or PAYMENT_FAILED; a reservation is released. Emits `order.cancelled`. ' +
-      'Any other state is a 409 naming from and to.',
+      'From any state before PICKED_UP. Reserved stock is released, sold stock put back, an open checkout ' +
+      'closed, and a payment already taken refunded through the provider (the payment becomes REFUNDED ' +
+      'shortly after). Emits `order.cancelled`. Any other state is a 409 naming from and to.',
   })
   @ApiIdempotencyKey()
   @ApiUuidParam()
@@ -155,7 +170,7 @@ export class CustomerOrdersController {
   list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(paginationQuery)) query: PaginationQuery,
-  ): Promise<{ data: Omit<OrderView, 'items'>[] }> {
+  ): Promise<Page<OrderSummary>> {
     return this.orders.listForCustomer(actor.id, query);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
+import { checkoutViewSchema } from '../payments/payments.dto.js';
 import { ORDER_STATUSES } from './order-states.js';
 
 const point = {
@@ -77,12 +78,15 @@ export const orderViewSchema = z.object({
   rejectionReason: z.string().nullable(),
   cancelReason: z.string().nullable(),
   items: z.array(orderItemSchema),
+  payment: checkoutViewSchema
+    .nullable()
+    .describe('The newest checkout: where to pay while AWAITING_PAYMENT; null before validation'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type OrderView = z.infer<typeof orderViewSchema>;
 
-export const orderSummarySchema = orderViewSchema.omit({ items: true });
+export const orderSummarySchema = orderViewSchema.omit({ items: true, payment: true });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
 export const orderPageSchema = z.object({

@@ -4,6 +4,7 @@ import { ORDER_STATUSES } from './order-states.js';
 
 // Order events, emitted in the tenant's database with `tenant` set and `aggregateId` the order id.
 // Transitions carry `{ before, after }` (statuses plus the little that changed): what the audit trail stores.
+// `customerId` rides along so consumers that talk to the customer (notifications, realtime) need no lookup.
 
 const status = z.enum(ORDER_STATUSES);
 
@@ -18,13 +19,26 @@ export const OrderPlaced = defineEvent(
 );
 export type OrderPlacedPayload = z.infer<typeof OrderPlaced.schema>;
 
+/** The checkout the customer pays through, present once the order awaits payment. */
+export const checkoutSummary = z.object({ id: z.uuid(), checkoutUrl: z.string(), expiresAt: z.string() });
+
 const transition = z.object({
   orderId: z.uuid(),
+  customerId: z.uuid(),
   before: z.object({ status }),
-  after: z.object({ status, reason: z.string().nullable().optional(), total: z.number().int().nullable().optional() }),
+  after: z.object({
+    status,
+    reason: z.string().nullable().optional(),
+    total: z.number().int().nullable().optional(),
+    currency: z.string().optional(),
+    payment: checkoutSummary.optional(),
+  }),
 });
 export type OrderTransitionPayload = z.infer<typeof transition>;
 
 export const OrderValidated = defineEvent('order.validated', transition);
 export const OrderRejected = defineEvent('order.rejected', transition);
+export const OrderPaid = defineEvent('order.paid', transition);
+export const OrderPaymentFailed = defineEvent('order.payment_failed', transition);
+export const OrderExpired = defineEvent('order.expired', transition);
 export const OrderCancelled = defineEvent('order.cancelled', transition);

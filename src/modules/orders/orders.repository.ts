@@ -32,6 +32,12 @@ export const ordersRepository = {
     return row;
   },
 
+  /** The order locked for update, or undefined if it does not exist or another transaction holds it. */
+  async findUnlocked(tx: Db, id: string): Promise<Order | undefined> {
+    const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for('update', { skipLocked: true });
+    return row;
+  },
+
   /** Inserts the order unless one with its id exists (a repeated Idempotency-Key); true when inserted. */
   async insertOnce(tx: Db, order: NewOrder): Promise<boolean> {
     const inserted = await tx.insert(orders).values(order).onConflictDoNothing().returning({ id: orders.id });

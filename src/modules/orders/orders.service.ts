@@ -4,15 +4,14 @@ import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
-import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { CatalogCache } from '../catalog/catalog-cache.js';
-import { releaseStock } from '../catalog/stock.repository.js';
 import { AddressesService } from '../customers/addresses.service.js';
+import { PaymentsService } from '../payments/payments.service.js';
 import type { TenantContext } from '../tenants/tenant-scope.js';
 import { tenants } from '../tenants/tenants.tables.js';
-import { addressNotFound, illegalTransition, orderNotFound, refundNotAvailable } from './order-problems.js';
-import { nextStatuses, type OrderStatus } from './order-states.js';
+import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
 import { transitionOrder } from './order-transitions.js';
 import { orderEventView, orderSummary, orderView } from './order-view.js';
 import type { CancelOrderBody, ListOrdersQuery, OrderSummary, OrderView, PlaceOrderBody } from './orders.dto.js';
@@ -20,16 +19,12 @@ import { OrderPlaced } from './orders.events.js';
 import { ordersRepository, type Order } from './orders.repository.js';
 import type { PaginationQuery } from '../../common/http/pagination.js';
 
-/** Statuses in which stock is reserved for the order (released on cancel). */
-const RESERVED: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'PAYMENT_FAILED'];
-/** Statuses this slice can cancel; a paid order needs a refund, which comes with payments. */
-const CANCELLABLE_NOW: readonly OrderStatus[] = ['PENDING', 'AWAITING_PAYMENT', 'PAYMENT_FAILED'];
-
 const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'MERCHANT';
 
 /**
  * Order intake, reads and cancellation. Intake only records the order (PENDING) with its first
- * order event and `order.placed`; the `order-validator` consumer does the stock work.
+ * order event and `order.placed`; the `order-validator` consumer does the stock work and opens the
+ * checkout; `order-payments` applies payment outcomes; `payment-expiry` expires unpaid orders.
  */
 @Injectable()
 export class OrdersService {
@@ -39,6 +34,7 @@ export class OrdersService {
     @Inject(AddressesService) private readonly addresses: AddressesService,
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
+    @Inject(PaymentsService) private readonly payments: PaymentsService,
   ) {}
 
   /**
@@ -94,14 +90,13 @@ export class OrdersService {
       const order = (await ordersRepository.find(tx, orderId))!;
       // The id came from this customer's own idempotency key, so a foreign order here would be a bug.
       if (order.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
-      return orderView(order, await ordersRepository.items(tx, orderId), tenant.code);
+      return this.view(tx, order, tenant.code);
     });
   }
 
   async get(tenant: TenantContext, actor: Actor, id: string): Promise<OrderView> {
     return tenant.db.transaction(async (tx) => {
-      const order = visible(await ordersRepository.find(tx, id), actor, id);
-      return orderView(order, await ordersRepository.items(tx, id), tenant.code);
+      return this.view(tx, visible(await ordersRepository.find(tx, id), actor, id), tenant.code);
     });
   }
 
@@ -164,31 +159,48 @@ export class OrdersService {
     );
   }
 
-  /** Cancels the order (its customer, the tenant's staff), releasing its reservation if it has one. */
+  /**
+   * Cancels the order (its customer, the tenant's staff) from any state before pick-up: stock goes
+   * back (reservation released, or sold units restocked), open checkouts close, and money taken is
+   * refunded through the provider (asynchronously, by the `refund-processor`; the payment shows
+   * REFUNDED once the provider confirmed).
+   */
   async cancel(tenant: TenantContext, actor: Actor, id: string, body: CancelOrderBody): Promise<OrderView> {
     const view = await this.unitOfWork.run(tenant.db, async (tx, emit) => {
       const order = visible(await ordersRepository.find(tx, id, true), actor, id);
-      const from = order.status as OrderStatus;
-      const released = RESERVED.includes(from);
-      // Allowed by the table but needing a refund (PAID and later): refunds come with payments.
-      if (!CANCELLABLE_NOW.includes(from) && nextStatuses(from).includes('CANCELLED')) throw refundNotAvailable(from);
-      const result = await transitionOrder(
-        tx,
-        emit,
-        tenant.code,
+      const result = await transitionOrder(tx, emit, {
+        tenant: tenant.code,
         order,
-        'CANCELLED',
-        { id: actor.id, role: actor.role },
-        body.reason,
-        { cancelReason: body.reason },
-      );
+        to: 'CANCELLED',
+        actor: { id: actor.id, role: actor.role },
+        reason: body.reason,
+        changes: { cancelReason: body.reason },
+      });
       if (!result.ok) throw illegalTransition(result);
-      const items = await ordersRepository.items(tx, id);
-      if (released) for (const item of items) await releaseStock(tx, item.productId, item.quantity);
-      return { view: orderView(result.order, items, tenant.code), released };
+      await this.payments.closeOpen(tx, id, 'CANCELLED');
+      const captured = await this.payments.captured(tx, id);
+      if (captured)
+        await this.payments.requestRefund(tx, emit, tenant.code, captured.id, `order cancelled: ${body.reason}`);
+      return this.view(tx, result.order, tenant.code);
     });
-    if (view.released) await this.catalog.invalidate(tenant.code);
-    return view.view;
+    await this.catalog.invalidate(tenant.code);
+    return view;
+  }
+
+  /** Every payment of the order, with its events and refunds (same visibility as the order). */
+  async paymentHistory(tenant: TenantContext, actor: Actor, id: string) {
+    return tenant.db.transaction(async (tx) => {
+      visible(await ordersRepository.find(tx, id), actor, id);
+      return this.payments.history(tx, id);
+    });
+  }
+
+  private async view(tx: Db, order: Order, tenant: string): Promise<OrderView> {
+    const [items, checkouts] = await Promise.all([
+      ordersRepository.items(tx, order.id),
+      this.payments.latestCheckouts(tx, [order.id]),
+    ]);
+    return orderView(order, items, tenant, checkouts.get(order.id) ?? null);
   }
 }
 

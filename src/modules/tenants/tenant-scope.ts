@@ -14,11 +14,10 @@ import { Roles } from '../../common/auth/decorators.js';
 import type { Role } from '../../common/auth/roles.js';
 import { ApiProblem } from '../../common/http/openapi.js';
 import type { Actor } from '../../common/request-context.js';
-import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode, TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
-import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { invalidTenantCode, tenantNotFound, tenantNotReady } from './tenant-problems.js';
-import { tenantsRepository } from './tenants.repository.js';
+import type { SqlDatabase } from '../../infra/database/sql-database.js';
+import { ReadyTenants } from './ready-tenants.js';
 
 /** The tenant a `/api/tenants/:tenantCode/…` request acts in, resolved and checked by `TenantScopeGuard`. */
 export interface TenantContext {
@@ -62,8 +61,7 @@ type ScopedRequest = { params?: Record<string, unknown>; actor?: Actor; tenant?:
 export class TenantScopeGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
-    @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
+    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -85,17 +83,11 @@ export class TenantScopeGuard implements CanActivate {
     // A merchant of another tenant learns nothing, not even whether this one exists.
     if (!staff && !visitor) throw tenantNotFound(code);
 
-    const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
-    if (!tenant) throw tenantNotFound(code);
-    if (tenant.status !== 'READY') throw staff ? tenantNotReady(code, tenant.status) : tenantNotFound(code);
-
-    request.tenant = {
-      code: tenant.code,
-      name: tenant.name,
-      currency: tenant.currency,
-      ownerUserId: tenant.ownerUserId,
-      db: await this.databases.forTenant(code),
-    };
+    const found = await this.tenants.lookup(code);
+    if (!found.ok) {
+      throw staff && found.status !== 'UNKNOWN' ? tenantNotReady(code, found.status) : tenantNotFound(code);
+    }
+    request.tenant = found.tenant;
     return true;
   }
 }

@@ -3,6 +3,7 @@ import { UsersModule } from '../users/users.module.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
 import { TenantProvisioner } from './tenant-provisioner.consumer.js';
+import { ReadyTenants } from './ready-tenants.js';
 import { TenantScopeGuard } from './tenant-scope.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
@@ -15,7 +16,7 @@ import { TenantsService } from './tenants.service.js';
 @Module({
   imports: [UsersModule],
   controllers: [TenantsController, MembersController],
-  providers: [TenantsService, MembersService, TenantProvisioner, TenantScopeGuard],
-  exports: [TenantsService, TenantScopeGuard],
+  providers: [TenantsService, MembersService, TenantProvisioner, TenantScopeGuard, ReadyTenants],
+  exports: [TenantsService, TenantScopeGuard, ReadyTenants],
 })
 export class TenantsModule {}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { PAYMENT_STATUSES } from './payments.events.js';
+import { REFUND_STATUSES } from './payments.tenant-tables.js';
+import type { Payment, PaymentEvent, Refund } from './payments.repository.js';
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+/** The checkout of an order awaiting payment, as order views show it. */
+export const checkoutViewSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(PAYMENT_STATUSES),
+  checkoutUrl: z.string().describe('Where the customer pays (the sandbox serves it at /pay/<token>)'),
+  expiresAt: z.string().describe('After this the order expires unless paid'),
+});
+export type CheckoutView = z.infer<typeof checkoutViewSchema>;
+
+const paymentEventSchema = z.object({
+  type: z.string().describe('payment.created, payment.succeeded, payment.failed, refund.requested, …'),
+  providerEventId: z.string().nullable().describe("The provider's event id; null for events Ordo records itself"),
+  amount: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  outcome: z.string().describe('`applied`, or `ignored: <why>` (e.g. a late `failed` after `succeeded`)'),
+  at: z.string(),
+});
+
+const refundSchema = z.object({
+  id: z.uuid(),
+  amount: z.number().int(),
+  currency: z.string(),
+  reason: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  providerRef: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+
+export const paymentHistorySchema = z.object({
+  data: z.array(
+    checkoutViewSchema.extend({
+      provider: z.string(),
+      amount: z.number().int(),
+      currency: z.string(),
+      failureReason: z.string().nullable(),
+      createdAt: z.string(),
+      events: z.array(paymentEventSchema),
+      refunds: z.array(refundSchema),
+    }),
+  ),
+});
+export type PaymentHistory = z.infer<typeof paymentHistorySchema>;
+
+export const webhookReceiptSchema = z.object({
+  received: z.literal(true),
+  duplicate: z.boolean().describe('This event id was received before; nothing was done again'),
+  outcome: z.string().describe('`applied`, `duplicate`, or `ignored: <why>`'),
+});
+export type WebhookReceipt = z.infer<typeof webhookReceiptSchema>;
+
+export function paymentHistoryView(
+  payment: Payment,
+  events: PaymentEvent[],
+  refunds: Refund[],
+): PaymentHistory['data'][number] {
+  return {
+    id: payment.id,
+    status: payment.status as CheckoutView['status'],
+    checkoutUrl: payment.checkoutUrl,
+    expiresAt: iso(payment.expiresAt),
+    provider: payment.provider,
+    amount: payment.amount,
+    currency: payment.currency,
+    failureReason: payment.failureReason,
+    createdAt: iso(payment.createdAt),
+    events: events
+      .filter((event) => event.paymentId === payment.id)
+      .map((event) => ({
+        type: event.type,
+        providerEventId: event.providerEventId,
+        amount: event.amount,
+        currency: event.currency,
+        outcome: event.outcome,
+        at: iso(event.at),
+      })),
+    refunds: refunds
+      .filter((refund) => refund.paymentId === payment.id)
+      .map((refund) => ({
+        id: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+        reason: refund.reason,
+        status: refund.status as (typeof REFUND_STATUSES)[number],
+        providerRef: refund.providerRef,
+        createdAt: iso(refund.createdAt),
+        completedAt: refund.completedAt ? iso(refund.completedAt) : null,
+      })),
+  };
+}

@@ -1,0 +1,60 @@
+// The sandbox checkout page: deliberately plain HTML, no scripts, two forms.
+
+export interface CheckoutPage {
+  merchant: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  status: string;
+  /** Shown above the buttons after Pay / Decline. */
+  message?: string;
+  payable: boolean;
+  /** Base path of the forms: `/pay/<token>`. */
+  action: string;
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+/** Minor units as the currency is written (EUR 12.50 → "€12.50"), falling back to the ISO code. */
+export function formatMoney(amount: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(amount / 10 ** digits);
+  } catch {
+    return `${amount} ${currency} (minor units)`;
+  }
+}
+
+export function checkoutHtml(page: CheckoutPage): string {
+  const buttons = page.payable
+    ? `<form method="post" action="${escape(page.action)}/pay"><button type="submit" id="pay">Pay</button></form>
+    <form method="post" action="${escape(page.action)}/decline"><button type="submit" id="decline">Decline</button></form>`
+    : '<p>This payment can no longer be made here.</p>';
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="robots" content="noindex">
+  <title>Pay ${escape(page.merchant)} — Ordo sandbox</title>
+  <style>
+    body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
+    .amount { font-size: 2rem; margin: 0.5rem 0 1.5rem; }
+    form { display: inline-block; margin-right: 0.5rem; }
+    button { font-size: 1rem; padding: 0.5rem 1.5rem; }
+    .note { color: #666; font-size: 0.85rem; margin-top: 2rem; }
+  </style>
+</head>
+<body>
+  <h1>${escape(page.merchant)}</h1>
+  <p>Order <code>${escape(page.orderId)}</code></p>
+  <p class="amount" id="amount">${escape(formatMoney(page.amount, page.currency))}</p>
+  <p>Status: <strong id="status">${escape(page.status)}</strong></p>
+  ${page.message ? `<p id="message"><strong>${escape(page.message)}</strong></p>` : ''}
+  ${buttons}
+  <p class="note">Ordo sandbox payments: no money moves. Pay always succeeds, Decline always fails.</p>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,128 @@
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { Public } from '../../../common/auth/decorators.js';
+import { LOGGER } from '../../../infra/logging/logger.js';
+import { ReadyTenants } from '../../tenants/ready-tenants.js';
+import { paymentsRepository, type Payment } from '../payments.repository.js';
+import { checkoutHtml } from './checkout-page.js';
+import { SandboxProvider } from './sandbox-provider.js';
+import { SIGNATURE_HEADER } from './webhook-signature.js';
+
+/** Paths outside the `/api` prefix: the page a customer's browser opens. */
+export const CHECKOUT_ROUTES = ['pay/:token', 'pay/:token/pay', 'pay/:token/decline'];
+
+type Outcome = 'pay' | 'decline';
+
+/**
+ * The sandbox provider's hosted checkout (HTML, not part of the API). Pay and Decline post back here;
+ * the sandbox then calls Ordo's webhook endpoint over HTTP with a signed event — the same path a real
+ * provider's callback takes — and shows the result.
+ */
+@ApiExcludeController()
+@Controller('pay')
+export class SandboxCheckoutController {
+  constructor(
+    @Inject(SandboxProvider) private readonly sandbox: SandboxProvider,
+    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  @Get(':token')
+  @Public()
+  @Header('cache-control', 'no-store')
+  async page(@Param('token') token: string, @Res() reply: FastifyReply) {
+    await this.render(reply, token, 200);
+  }
+
+  @Post(':token/pay')
+  @Public()
+  @HttpCode(200)
+  pay(@Param('token') token: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.submit(token, 'pay', request, reply);
+  }
+
+  @Post(':token/decline')
+  @Public()
+  @HttpCode(200)
+  decline(@Param('token') token: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.submit(token, 'decline', request, reply);
+  }
+
+  private async submit(token: string, outcome: Outcome, request: FastifyRequest, reply: FastifyReply) {
+    const found = await this.find(token);
+    if (!found) return this.notFound(reply);
+    const { payment, tenant } = found;
+    if (!payable(payment)) return this.render(reply, token, 409);
+    const webhook = this.sandbox.signedWebhook({
+      type: outcome === 'pay' ? 'payment.succeeded' : 'payment.failed',
+      data: {
+        tenant: tenant.code,
+        payment: payment.id,
+        amount: payment.amount,
+        currency: payment.currency,
+        ...(outcome === 'decline' ? { reason: 'declined by the payer' } : {}),
+      },
+    });
+    const delivered = await fetch(`${ownBaseUrl(request)}/api/payments/webhooks/sandbox`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhook.signature },
+      body: webhook.body,
+    }).catch((error: unknown) => error as Error);
+    if (delivered instanceof Error || !delivered.ok) {
+      const reason = delivered instanceof Error ? delivered.message : `HTTP ${delivered.status}`;
+      this.log.warn({ payment: payment.id, reason }, 'sandbox webhook delivery failed');
+      return this.render(reply, token, 502, `The payment provider could not reach the shop (${reason}). Try again.`);
+    }
+    return this.render(reply, token, 200, outcome === 'pay' ? 'Payment received. Thank you!' : 'Payment declined.');
+  }
+
+  private async find(token: string) {
+    const target = this.sandbox.checkoutTarget(token);
+    const tenant = target && (await this.tenants.find(target.tenant));
+    const payment = tenant && (await tenant.db.transaction((tx) => paymentsRepository.find(tx, target.paymentId)));
+    return tenant && payment ? { tenant, payment } : undefined;
+  }
+
+  private async render(reply: FastifyReply, token: string, status: number, message?: string) {
+    const found = await this.find(token);
+    if (!found) return this.notFound(reply);
+    const { payment, tenant } = found;
+    return reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(
+        checkoutHtml({
+          merchant: tenant.name,
+          orderId: payment.orderId,
+          amount: payment.amount,
+          currency: payment.currency,
+          status: payment.status,
+          payable: payable(payment),
+          action: `/pay/${token}`,
+          ...(message ? { message } : {}),
+        }),
+      );
+  }
+
+  private notFound(reply: FastifyReply) {
+    return reply
+      .status(404)
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><title>Not found</title><p>This checkout link is not valid.</p>');
+  }
+}
+
+/** Open (pending, or declined and retried) and not past its due time. */
+function payable(payment: Payment): boolean {
+  return (payment.status === 'PENDING' || payment.status === 'FAILED') && new Date(payment.expiresAt) > new Date();
+}
+
+/** This server as seen from itself: the address and port the request arrived on. */
+function ownBaseUrl(request: FastifyRequest): string {
+  const { localAddress = '127.0.0.1', localPort } = request.raw.socket;
+  const host = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${localPort}`;
+}

@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
+import { customer } from '../support/people.js';
+import { expectProblem } from '../support/problems.js';
+import { expectStatus, Shop, type ShopOrder } from '../support/shop.js';
+import { waitFor } from '../support/wait-for.js';
+
+interface PaymentHistory {
+  data: {
+    id: string;
+    status: string;
+    amount: number;
+    currency: string;
+    events: { type: string; providerEventId: string | null; outcome: string }[];
+    refunds: { status: string; amount: number; providerRef: string | null }[];
+  }[];
+}
+interface OrderEvents {
+  data: { from: string | null; to: string; actor: { id: string | null; role: string }; reason: string | null }[];
+}
+
+for (const kind of ['embedded', 'real'] as const) {
+  describe(`payments (${kind})`, { skip: await skipUnless(kind) }, () => {
+    let app: TestApp;
+    let shop: Shop;
+
+    before(async () => {
+      app = await startTestApp(kind);
+      shop = await Shop.open(app, 'pay_shop');
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    const history = async (order: ShopOrder) =>
+      expectStatus<PaymentHistory>(
+        await app.request(`${shop.base}/orders/${order.id}/payments`, { as: shop.shopper.token }),
+        200,
+      );
+    const events = async (order: ShopOrder) =>
+      expectStatus<OrderEvents>(
+        await app.request(`${shop.base}/orders/${order.id}/events`, { as: shop.shopper.token }),
+        200,
+      );
+
+    it('an order awaiting payment carries its checkout; the page shows merchant and amount', async () => {
+      const beans = await shop.product('Beans', 1250, 5);
+      const order = await shop.awaitingPayment(beans.id, 2);
+      const payment = order.payment!;
+      assert.equal(payment.status, 'PENDING');
+      assert.match(payment.checkoutUrl, /\/pay\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      const ttl = Date.parse(payment.expiresAt) - Date.now();
+      assert.ok(ttl > 14 * 60_000 && ttl <= 15 * 60_000, `expires in about 15 minutes (PAYMENT_TTL), got ${ttl} ms`);
+
+      const page = await app.request(new URL(payment.checkoutUrl).pathname, { as: null });
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      const html = await page.text();
+      assert.match(html, /Shop pay_shop/);
+      assert.match(html, new RegExp(`€${(order.total! / 100).toFixed(2).replace('.', '\\.')}`));
+      assert.match(html, /id="pay"/);
+      assert.match(html, /id="decline"/);
+
+      const forged = await app.request(`/pay/${new URL(payment.checkoutUrl).pathname.split('/')[2]}x`, { as: null });
+      assert.equal(forged.status, 404, 'a tampered token finds nothing');
+    });
+
+    it('Pay → signed webhook → PAID; the stock is committed; payment and order events tell the story', async () => {
+      const tea = await shop.product('Tea', 400, 5);
+      const order = await shop.awaitingPayment(tea.id, 2);
+      assert.deepEqual(await shop.stock(tea.id), { onHand: 5, reserved: 2 });
+
+      const response = await shop.checkout(order, 'pay');
+      assert.equal(response.status, 200);
+      assert.match(await response.text(), /Payment received/);
+      const paid = await shop.until(order.id, 'PAID');
+      assert.equal(paid.payment!.status, 'SUCCEEDED');
+      await waitFor(async () => (await shop.stock(tea.id)).onHand === 3, { what: 'stock committed' });
+      assert.deepEqual(await shop.stock(tea.id), { onHand: 3, reserved: 0 });
+
+      const [payment] = (await history(order)).data;
+      assert.equal(payment!.status, 'SUCCEEDED');
+      assert.deepEqual(
+        payment!.events.map((event) => [event.type, event.outcome]),
+        [
+          ['payment.created', 'applied'],
+          ['payment.succeeded', 'applied'],
+        ],
+      );
+      const trail = (await events(order)).data.map((event) => event.to);
+      assert.deepEqual(trail, ['PENDING', 'AWAITING_PAYMENT', 'PAID']);
+
+      const again = await shop.checkout(order, 'pay');
+      assert.equal(again.status, 409, 'a paid checkout cannot be paid twice');
+    });
+
+    it('Decline → PAYMENT_FAILED with the reason; paying afterwards still works', async () => {
+      const jam = await shop.product('Jam', 300, 5);
+      const order = await shop.awaitingPayment(jam.id);
+      const declined = await shop.checkout(order, 'decline');
+      assert.equal(declined.status, 200);
+      assert.match(await declined.text(), /Payment declined/);
+      await shop.until(order.id, 'PAYMENT_FAILED');
+      const last = (await events(order)).data.at(-1)!;
+      assert.equal(last.reason, 'declined by the payer');
+      assert.equal((await shop.stock(jam.id)).reserved, 1, 'the reservation holds while the customer retries');
+
+      assert.equal((await shop.checkout(order, 'pay')).status, 200);
+      await shop.until(order.id, 'PAID');
+    });
+
+    it('webhooks: signature, freshness, amount and currency are checked; nothing is written when refused', async () => {
+      const oil = await shop.product('Oil', 900, 5);
+      const order = await shop.awaitingPayment(oil.id);
+      const good = shop.webhook(order, 'payment.succeeded');
+
+      const unsigned = await shop.deliver({ ...good, headers: { 'content-type': 'application/json' } });
+      await expectProblem(unsigned, 401);
+      const tampered = await shop.deliver({
+        ...good,
+        body: good.body.replace(`"amount":${order.total}`, '"amount":1'),
+      });
+      await expectProblem(tampered, 401);
+      const stale = shop.webhook(order, 'payment.succeeded', { timestamp: Math.floor(Date.now() / 1000) - 301 });
+      assert.match((await expectProblem(await shop.deliver(stale), 401)).detail ?? '', /tolerance/);
+
+      const wrongAmount = await expectProblem(
+        await shop.deliver(shop.webhook(order, 'payment.succeeded', { amount: order.total! - 1 })),
+        422,
+      );
+      assert.deepEqual(
+        wrongAmount.errors?.map((error) => error.field),
+        ['data.amount'],
+      );
+      const wrongCurrency = await expectProblem(
+        await shop.deliver(shop.webhook(order, 'payment.succeeded', { currency: 'USD' })),
+        422,
+      );
+      assert.deepEqual(
+        wrongCurrency.errors?.map((error) => error.field),
+        ['data.currency'],
+      );
+      const [payment] = (await history(order)).data;
+      assert.deepEqual(
+        payment!.events.map((event) => event.type),
+        ['payment.created'],
+        'refused webhooks leave no trace',
+      );
+      assert.equal((await shop.order(order.id)).status, 'AWAITING_PAYMENT');
+    });
+
+    it('the same webhook five times at once → one PAID transition; repeats answer duplicate', async () => {
+      const salt = await shop.product('Salt', 150, 5);
+      const order = await shop.awaitingPayment(salt.id);
+      const webhook = shop.webhook(order, 'payment.succeeded');
+      const responses = await Promise.all(Array.from({ length: 5 }, () => shop.deliver(webhook)));
+      const receipts = await Promise.all(
+        responses.map((response) => expectStatus<{ duplicate: boolean; outcome: string }>(response, 200)),
+      );
+      assert.equal(receipts.filter((receipt) => !receipt.duplicate).length, 1);
+      assert.equal(receipts.filter((receipt) => receipt.duplicate).length, 4);
+
+      await shop.until(order.id, 'PAID');
+      // Let any stray second transition surface before counting.
+      await waitFor(async () => (await shop.stock(salt.id)).onHand === 4, { what: 'stock committed once' });
+      const paidEvents = (await events(order)).data.filter((event) => event.to === 'PAID');
+      assert.equal(paidEvents.length, 1);
+      assert.deepEqual(await shop.stock(salt.id), { onHand: 4, reserved: 0 });
+      const received = (await history(order)).data[0]!.events.filter((event) => event.providerEventId);
+      assert.equal(received.length, 1, 'one provider event recorded');
+    });
+
+    it('out of order: a late failed after succeeded changes nothing', async () => {
+      const rice = await shop.product('Rice', 250, 5);
+      const order = await shop.awaitingPayment(rice.id);
+      await expectStatus(await shop.deliver(shop.webhook(order, 'payment.succeeded')), 200);
+      await shop.until(order.id, 'PAID');
+      const late = await expectStatus<{ outcome: string }>(
+        await shop.deliver(shop.webhook(order, 'payment.failed')),
+        200,
+      );
+      assert.match(late.outcome, /^ignored/);
+      assert.equal((await shop.order(order.id)).status, 'PAID');
+      assert.equal((await history(order)).data[0]!.status, 'SUCCEEDED');
+    });
+
+    it('cancelling a paid order refunds through the provider, returns the stock, payment REFUNDED', async () => {
+      const honey = await shop.product('Honey', 700, 4);
+      const order = await shop.paid(honey.id, 3);
+      await waitFor(async () => (await shop.stock(honey.id)).onHand === 1, { what: 'stock committed' });
+      const cancelled = await expectStatus<ShopOrder>(
+        await app.request(`${shop.base}/orders/${order.id}/cancel`, {
+          method: 'POST',
+          json: { reason: 'changed my mind' },
+          as: shop.shopper.token,
+        }),
+        200,
+      );
+      assert.equal(cancelled.status, 'CANCELLED');
+      assert.deepEqual(await shop.stock(honey.id), { onHand: 4, reserved: 0 }, 'units back on the shelf');
+      const refunded = await waitFor(
+        async () => {
+          const [payment] = (await history(order)).data;
+          return payment?.status === 'REFUNDED' ? payment : undefined;
+        },
+        { what: 'payment refunded' },
+      );
+      assert.equal(refunded.refunds.length, 1);
+      assert.equal(refunded.refunds[0]!.status, 'SUCCEEDED');
+      assert.equal(refunded.refunds[0]!.amount, order.total);
+      assert.match(refunded.refunds[0]!.providerRef ?? '', /^sbx_re_/);
+    });
+
+    it("payments are the order's customer's and staff's to see", async () => {
+      const nuts = await shop.product('Nuts', 500, 5);
+      const order = await shop.awaitingPayment(nuts.id);
+      const stranger = await customer(app, 'pay-stranger');
+      await expectProblem(await app.request(`${shop.base}/orders/${order.id}/payments`, { as: stranger.token }), 404);
+      await expectStatus(
+        await app.request(`${shop.base}/orders/${order.id}/payments`, { as: shop.merchant.token }),
+        200,
+      );
+    });
+  });
+
+  describe(`payment expiry (${kind})`, { skip: await skipUnless(kind) }, () => {
+    let app: TestApp;
+    let shop: Shop;
+
+    before(async () => {
+      app = await startTestApp(kind, { PAYMENT_TTL: '1s', PAYMENT_EXPIRY_INTERVAL_MS: '200' });
+      shop = await Shop.open(app, 'exp_shop');
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it('an unpaid order expires after PAYMENT_TTL, its reservation released; money arriving later is refunded', async () => {
+      const figs = await shop.product('Figs', 800, 3);
+      const order = await shop.awaitingPayment(figs.id, 2);
+      const expired = await shop.until(order.id, 'EXPIRED');
+      assert.equal(expired.payment!.status, 'EXPIRED');
+      await waitFor(async () => (await shop.stock(figs.id)).reserved === 0, { what: 'reservation released' });
+      assert.deepEqual(await shop.stock(figs.id), { onHand: 3, reserved: 0 });
+      assert.equal((await shop.checkout(order, 'pay')).status, 409, 'the checkout is closed');
+
+      // The provider took the money anyway (a late webhook): it goes back.
+      await expectStatus(await shop.deliver(shop.webhook(order, 'payment.succeeded')), 200);
+      await waitFor(
+        async () => {
+          const response = await app.request(`${shop.base}/orders/${order.id}/payments`, { as: shop.shopper.token });
+          const [payment] = (await expectStatus<PaymentHistory>(response, 200)).data;
+          return payment?.status === 'REFUNDED';
+        },
+        { what: 'late payment refunded' },
+      );
+      assert.equal((await shop.order(order.id)).status, 'EXPIRED');
+    });
+  });
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import type { TestApp } from './app.js';
+import { customer, readyTenant, type Person } from './people.js';
+import { waitFor } from './wait-for.js';
+import { SandboxProvider } from '../../src/modules/payments/sandbox/sandbox-provider.js';
+import { SIGNATURE_HEADER } from '../../src/modules/payments/sandbox/webhook-signature.js';
+
+// A READY shop with a merchant, a customer and helpers to sell to them through the public API:
+// for suites about what happens to an order after it is placed (payments, notifications, dispatch).
+
+export const DROPOFF = { lat: 52.53, lng: 13.42, address: 'Torstraße 1, Berlin' };
+
+export interface Checkout {
+  id: string;
+  status: string;
+  checkoutUrl: string;
+  expiresAt: string;
+}
+
+export interface ShopOrder {
+  id: string;
+  status: string;
+  currency: string;
+  total: number | null;
+  customerId: string;
+  payment: Checkout | null;
+  cancelReason: string | null;
+  items: { productId: string; quantity: number }[];
+}
+
+/** Reads the JSON body after checking the status (with the body in the failure message). */
+export async function expectStatus<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export class Shop {
+  private constructor(
+    readonly app: TestApp,
+    readonly code: string,
+    readonly merchant: Person,
+    readonly shopper: Person,
+  ) {}
+
+  static async open(app: TestApp, code: string): Promise<Shop> {
+    const [merchant, shopper] = await Promise.all([readyTenant(app, code), customer(app, `${code}-shopper`)]);
+    return new Shop(app, code, merchant, shopper);
+  }
+
+  get base(): string {
+    return `/api/tenants/${this.code}`;
+  }
+
+  async product(name: string, price: number, initialStock: number): Promise<{ id: string; price: number }> {
+    return expectStatus(
+      await this.app.request(`${this.base}/products`, {
+        method: 'POST',
+        json: { name, price, initialStock },
+        as: this.merchant.token,
+      }),
+      201,
+    );
+  }
+
+  async stock(productId: string): Promise<{ onHand: number; reserved: number }> {
+    const view = await expectStatus<{ stock: { onHand: number; reserved: number } }>(
+      await this.app.request(`${this.base}/products/${productId}`, { as: this.merchant.token }),
+      200,
+    );
+    return { onHand: view.stock.onHand, reserved: view.stock.reserved };
+  }
+
+  async order(id: string, as = this.shopper.token): Promise<ShopOrder> {
+    return expectStatus(await this.app.request(`${this.base}/orders/${id}`, { as }), 200);
+  }
+
+  /** Polls the order until it reaches `status` (fails fast on a terminal status that is not it). */
+  async until(id: string, status: string, as = this.shopper.token): Promise<ShopOrder> {
+    return waitFor(
+      async () => {
+        const order = await this.order(id, as);
+        return order.status === status ? order : undefined;
+      },
+      { timeoutMs: 20_000, what: `order ${id} to become ${status}` },
+    );
+  }
+
+  /** Places an order for `quantity` of `productId` and waits for its checkout (AWAITING_PAYMENT). */
+  async awaitingPayment(productId: string, quantity = 1, as = this.shopper.token): Promise<ShopOrder> {
+    const placed = await expectStatus<ShopOrder>(
+      await this.app.request(`${this.base}/orders`, {
+        method: 'POST',
+        json: { items: [{ productId, quantity }], dropoff: DROPOFF },
+        as,
+      }),
+      202,
+    );
+    const order = await this.until(placed.id, 'AWAITING_PAYMENT', as);
+    assert.ok(order.payment, 'an order awaiting payment has a checkout');
+    return order;
+  }
+
+  /** Presses Pay or Decline on the sandbox checkout page, as a browser would (a form POST). */
+  async checkout(order: ShopOrder, button: 'pay' | 'decline'): Promise<Response> {
+    const path = new URL(order.payment!.checkoutUrl).pathname;
+    return this.app.request(`${path}/${button}`, { method: 'POST', as: null });
+  }
+
+  /** A webhook signed by this app's sandbox provider, about the order's payment. */
+  webhook(
+    order: ShopOrder,
+    type: 'payment.succeeded' | 'payment.failed',
+    overrides: { id?: string; amount?: number; currency?: string; timestamp?: number } = {},
+  ): { body: string; headers: Record<string, string> } {
+    const sandbox = this.app.ordo.app.get(SandboxProvider);
+    const { body, signature } = sandbox.signedWebhook(
+      {
+        ...(overrides.id ? { id: overrides.id } : {}),
+        type,
+        data: {
+          tenant: this.code,
+          payment: order.payment!.id,
+          amount: overrides.amount ?? order.total!,
+          currency: overrides.currency ?? order.currency,
+        },
+      },
+      overrides.timestamp,
+    );
+    return { body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature } };
+  }
+
+  /** Posts a webhook to the sandbox endpoint, raw (the signature covers the exact bytes). */
+  async deliver(webhook: { body: string; headers: Record<string, string> }): Promise<Response> {
+    return fetch(`${this.app.url}/api/payments/webhooks/sandbox`, {
+      method: 'POST',
+      headers: webhook.headers,
+      body: webhook.body,
+    });
+  }
+
+  async paid(productId: string, quantity = 1): Promise<ShopOrder> {
+    const order = await this.awaitingPayment(productId, quantity);
+    assert.equal((await this.checkout(order, 'pay')).status, 200);
+    return this.until(order.id, 'PAID');
+  }
+}
