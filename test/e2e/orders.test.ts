@@ -183,7 +183,7 @@ for (const kind of ['embedded', 'real'] as const) {
       assert.equal(await countOrders(), before);
     });
 
-    it('unknown, inactive, deleted and other-tenant products → REJECTED naming the product', async () => {
+    it('unknown, inactive, deleted and other-tenant products → 422 naming the line, nothing written', async () => {
       const hidden = await product({ name: 'Hidden', price: 100, initialStock: 5, active: false });
       const gone = await product({ name: 'Gone', price: 100, initialStock: 5 });
       await expectStatus(
@@ -192,19 +192,29 @@ for (const kind of ['embedded', 'real'] as const) {
       );
       const foreign = await product({ name: 'Foreign', price: 100, initialStock: 5 }, otherShop, otherMerchant.token);
       const ok = await product({ name: 'Fine', price: 100, initialStock: 5 });
+      const before = await countOrders();
       for (const productId of [randomUUID(), hidden.id, gone.id, foreign.id]) {
-        const placed = await place({
-          items: [
-            { productId: ok.id, quantity: 1 },
-            { productId, quantity: 1 },
-          ],
-          dropoff: DROPOFF,
-        });
-        const order = await settled(placed.id);
-        assert.equal(order.status, 'REJECTED');
-        assert.equal(order.rejectionReason, `product not available: ${productId}`);
+        const problem = await expectStatus<ProblemBody>(
+          await app.request(orders, {
+            method: 'POST',
+            json: {
+              items: [
+                { productId: ok.id, quantity: 1 },
+                { productId, quantity: 1 },
+              ],
+              dropoff: DROPOFF,
+            },
+            as: shopper.token,
+          }),
+          422,
+        );
+        assert.deepEqual(
+          problem.errors?.map((error) => error.field),
+          ['items.1.productId'],
+        );
       }
-      assert.equal((await stockOf(ok.id)).reserved, 0, 'nothing reserved for rejected orders');
+      assert.equal(await countOrders(), before, 'nothing written');
+      assert.equal((await stockOf(ok.id)).reserved, 0, 'nothing reserved');
       assert.equal((await stockOf(foreign.id, otherShop, otherMerchant.token)).reserved, 0);
     });
 
@@ -302,7 +312,8 @@ for (const kind of ['embedded', 'real'] as const) {
     });
 
     it('cancel of a REJECTED order → 409 naming from and to; the history lists every transition', async () => {
-      const placed = await place({ items: [{ productId: randomUUID(), quantity: 1 }], dropoff: DROPOFF });
+      const none = await product({ name: 'None left', price: 100, initialStock: 0 });
+      const placed = await place({ items: [{ productId: none.id, quantity: 1 }], dropoff: DROPOFF });
       assert.equal((await settled(placed.id)).status, 'REJECTED');
       const problem = await expectStatus<ProblemBody>(
         await app.request(`${orders}/${placed.id}/cancel`, { method: 'POST', json: { reason: 'x' }, as: 'admin' }),

@@ -5,9 +5,11 @@ import type { EventDefinition } from '../../infra/bus/envelope.js';
 import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } from './order-states.js';
 import {
   OrderCancelled,
+  OrderDelivered,
   OrderExpired,
   OrderPaid,
   OrderPaymentFailed,
+  OrderPickedUp,
   OrderRejected,
   OrderValidated,
   type OrderTransitionPayload,
@@ -28,6 +30,8 @@ const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPaylo
   PAID: OrderPaid,
   PAYMENT_FAILED: OrderPaymentFailed,
   EXPIRED: OrderExpired,
+  PICKED_UP: OrderPickedUp,
+  DELIVERED: OrderDelivered,
   CANCELLED: OrderCancelled,
 };
 

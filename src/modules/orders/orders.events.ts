@@ -42,3 +42,5 @@ export const OrderPaid = defineEvent('order.paid', transition);
 export const OrderPaymentFailed = defineEvent('order.payment_failed', transition);
 export const OrderExpired = defineEvent('order.expired', transition);
 export const OrderCancelled = defineEvent('order.cancelled', transition);
+export const OrderPickedUp = defineEvent('order.picked_up', transition);
+export const OrderDelivered = defineEvent('order.delivered', transition);

@@ -7,6 +7,9 @@ import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { CatalogCache } from '../catalog/catalog-cache.js';
+import { productsRepository } from '../catalog/products.repository.js';
+import { problem } from '../../common/http/problem.js';
+import { ProblemException } from '../../common/http/problem-exception.js';
 import { AddressesService } from '../customers/addresses.service.js';
 import { PaymentsService } from '../payments/payments.service.js';
 import type { TenantContext } from '../tenants/tenant-scope.js';
@@ -51,6 +54,7 @@ export class OrdersService {
       dropoff = body.dropoff!;
     }
     return this.unitOfWork.run(tenant.db, async (tx, emit) => {
+      await assertOrderable(tx, body.items);
       const inserted = await ordersRepository.insertOnce(tx, {
         id: orderId,
         kind: 'DELIVERY',
@@ -201,6 +205,24 @@ export class OrdersService {
       this.payments.latestCheckouts(tx, [order.id]),
     ]);
     return orderView(order, items, tenant, checkouts.get(order.id) ?? null);
+  }
+}
+
+/**
+ * Every product must be this shop's and orderable now (else 422 naming the line, nothing written).
+ * The validator checks again under its lock: a product can still be withdrawn in between.
+ */
+async function assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<void> {
+  const found = new Set(
+    (await productsRepository.findOrderable(tx, [...new Set(items.map((item) => item.productId))])).map((p) => p.id),
+  );
+  const errors = items.flatMap((item, index) =>
+    found.has(item.productId)
+      ? []
+      : [{ field: `items.${index}.productId`, message: 'no such product in this shop, or not available' }],
+  );
+  if (errors.length > 0) {
+    throw new ProblemException(problem(422, 'Some items cannot be ordered; nothing was placed.', { errors }));
   }
 }
 
