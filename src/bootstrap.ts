@@ -12,6 +12,7 @@ import type { InfraOptions } from './infra/infra.module.js';
 import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
 import { METRICS, type Metrics } from './infra/metrics/metrics.js';
 import { setupOpenApi } from './openapi.js';
+import { configureFailpoints } from './common/failpoints.js';
 import { CHECKOUT_ROUTES } from './modules/payments/sandbox/sandbox-checkout.controller.js';
 
 export interface Ordo {
@@ -29,6 +30,8 @@ export interface StartOptions extends InfraOptions {
 /** Builds and starts the roles `env.MODE` asks for. The one entry point for main.ts and the tests. */
 export async function startOrdo(env: Env, options: StartOptions = {}): Promise<Ordo> {
   const logger = options.logger ?? createLogger(env);
+  configureFailpoints(env.ORDO_FAILPOINTS);
+  if (env.ORDO_FAILPOINTS) logger.warn({ failpoints: env.ORDO_FAILPOINTS }, 'failpoints are active (tests only)');
   const module = AppModule.forRoot(env, logger, options);
   const nestLogger = new PinoNestLogger(logger.child({ component: 'nest' }));
 

@@ -106,9 +106,18 @@ export const envSchema = z
       }),
     /** How often the scheduler looks for orders whose payment time is up. */
     PAYMENT_EXPIRY_INTERVAL_MS: positiveInt(5_000),
+
+    /** Tests only: `name=kill|throw,…` crashes or fails the process at named points (see common/failpoints.ts). */
+    ORDO_FAILPOINTS: z
+      .string()
+      .regex(/^([a-z0-9.-]+=(kill|throw))?(,[a-z0-9.-]+=(kill|throw))*$/, 'name=kill|throw, comma-separated')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
+    if (env.ORDO_FAILPOINTS) {
+      ctx.addIssue({ code: 'custom', path: ['ORDO_FAILPOINTS'], message: 'failpoints are for tests, never production' });
+    }
     if (env.TRUST_PROXY === true) {
       ctx.addIssue({
         code: 'custom',

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { newId } from '../../src/common/ids.js';
-import type { TestApp } from './app.js';
+import type { TestRequest } from './auth.js';
 import { waitFor } from './wait-for.js';
 
 // Test accounts and tenants through the public API, for suites that need someone of each kind.
+// `app` is anything that can make requests: an in-process test app or an Ordo child process.
+
+type App = { request: TestRequest };
 
 const PASSWORD = 'a-long-enough-password';
 
@@ -13,7 +16,7 @@ export interface Person {
   token: string;
 }
 
-async function signIn(app: TestApp, email: string, password = PASSWORD): Promise<Person> {
+async function signIn(app: App, email: string, password = PASSWORD): Promise<Person> {
   const response = await app.request('/api/auth/login', { method: 'POST', json: { email, password }, as: null });
   assert.equal(response.status, 200, `${email} signs in: ${await response.clone().text()}`);
   const body = (await response.json()) as { access_token: string; user: { id: string } };
@@ -21,7 +24,7 @@ async function signIn(app: TestApp, email: string, password = PASSWORD): Promise
 }
 
 /** A CUSTOMER through self-signup, signed in. */
-export async function customer(app: TestApp, label = 'customer'): Promise<Person> {
+export async function customer(app: App, label = 'customer'): Promise<Person> {
   const email = `${label}-${newId()}@people.test`;
   const response = await app.request('/api/auth/register', {
     method: 'POST',
@@ -35,7 +38,7 @@ export async function customer(app: TestApp, label = 'customer'): Promise<Person
 
 /** An account of any role made by the test admin (a MERCHANT needs its tenant), signed in. */
 export async function person(
-  app: TestApp,
+  app: App,
   role: 'ADMIN' | 'MERCHANT' | 'CUSTOMER' | 'DRIVER',
   tenantCode?: string,
 ): Promise<Person> {
@@ -49,7 +52,7 @@ export async function person(
 }
 
 /** Requests a tenant as the test admin and waits until it is READY; returns its owner, signed in. */
-export async function readyTenant(app: TestApp, code: string, currency = 'EUR'): Promise<Person> {
+export async function readyTenant(app: App, code: string, currency = 'EUR'): Promise<Person> {
   const owner = { email: `owner-${code}@shops.test`, password: PASSWORD, name: `Owner of ${code}` };
   const response = await app.request('/api/tenants', {
     method: 'POST',

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
 import type { Envelope } from '../../infra/bus/envelope.js';
 import { PermanentFailure } from '../../infra/bus/permanent-failure.js';
+import { failpoint } from '../../common/failpoints.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { productsRepository } from '../catalog/products.repository.js';
 import { PaymentsService } from '../payments/payments.service.js';
@@ -96,6 +97,8 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point>
       );
       return;
     }
+    // Reserved but not yet awaiting payment: where a crash test kills the worker (nothing may stick).
+    failpoint('order-validator.reserved');
     const total = subtotal + fee;
     const checkout = await this.payments.openCheckout(tx, {
       tenant,
