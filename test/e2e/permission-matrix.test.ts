@@ -19,6 +19,7 @@ import { PUBLIC_METADATA, ROLES_METADATA } from '../../src/common/auth/decorator
 import { ROLES, type Role } from '../../src/common/auth/roles.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
+import { addVehicle, createVendor, decided, registerDriver } from '../support/fleet.js';
 import { waitFor } from '../support/wait-for.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -236,6 +237,63 @@ const ownershipCases: OwnershipCase[] = [
       assert.notEqual(((await still.json()) as { status: string }).status, 'CANCELLED', 'the order is untouched');
     },
   })),
+  {
+    route: 'GET /api/drivers/{id}',
+    title: "a DRIVER reading another driver's profile",
+    async run({ app }) {
+      const vendor = await createVendor(app);
+      const owner = await registerDriver(app, vendor.id);
+      const intruder = await registerDriver(app, vendor.id);
+      const theirs = await expectProblem(
+        await app.request(`/api/drivers/${owner.driver.id}`, { as: intruder.token }),
+        404,
+      );
+      const nobodys = await expectProblem(
+        await app.request(`/api/drivers/${randomUUID()}`, { as: intruder.token }),
+        404,
+      );
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from a driver that does not exist');
+      const own = await app.request(`/api/drivers/${owner.driver.id}`, { as: owner.token });
+      assert.equal(own.status, 200);
+    },
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map((method): OwnershipCase => ({
+    route: `${method} /api/vehicles/{id}`,
+    title: `a DRIVER ${method === 'GET' ? 'reading' : method === 'PATCH' ? 'changing' : 'deleting'} another driver's vehicle`,
+    async run({ app }) {
+      const vendor = await createVendor(app);
+      const owner = await registerDriver(app, vendor.id);
+      const intruder = await registerDriver(app, vendor.id);
+      const vehicle = await addVehicle(app, owner.token);
+      const send = (vehicleId: string) =>
+        app.request(`/api/vehicles/${vehicleId}`, {
+          method,
+          ...(method === 'PATCH' ? { json: { make: 'Taken over' } } : {}),
+          as: intruder.token,
+        });
+      const theirs = await expectProblem(await send(vehicle.id), 404);
+      const nobodys = await expectProblem(await send(randomUUID()), 404);
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from a vehicle that does not exist');
+      const still = await app.request(`/api/vehicles/${vehicle.id}`, { as: owner.token });
+      assert.equal(still.status, 200);
+      assert.equal(((await still.json()) as { make: string }).make, vehicle.make, 'the owner’s vehicle is untouched');
+    },
+  })),
+  {
+    route: 'PATCH /api/drivers/me/vehicle',
+    title: "a DRIVER selecting another driver's vehicle as their own",
+    async run({ app }) {
+      const vendor = await createVendor(app);
+      const owner = await registerDriver(app, vendor.id);
+      const intruder = await registerDriver(app, vendor.id);
+      const vehicle = await decided(app, (await addVehicle(app, owner.token)).id);
+      const select = (vehicleId: string) =>
+        app.request('/api/drivers/me/vehicle', { method: 'PATCH', json: { vehicleId }, as: intruder.token });
+      const theirs = await expectProblem(await select(vehicle.id), 404);
+      const nobodys = await expectProblem(await select(randomUUID()), 404);
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from a vehicle that does not exist');
+    },
+  },
 ];
 
 /** Every operation of the document under /api/. */

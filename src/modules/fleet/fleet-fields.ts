@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { todayUtc } from './vehicle-rules.js';
+
+// Field schemas the fleet's DTOs share.
+
+export const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ().-]{3,30}$/, 'a phone number: digits, spaces, ( ) . - and an optional leading +');
+
+export const isoDate = z.iso.date('a date, YYYY-MM-DD');
+
+/** A date that is today or later (UTC): something valid through that day. */
+export const notPastDate = isoDate.refine((value) => value >= todayUtc(), 'must be today or later');
+
+export const pageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
