@@ -13,6 +13,10 @@ const benchmarks: Record<string, Benchmark> = {
     description: 'events/s from outbox commit to handled, per bus adapter, against raw SQL and raw amqplib',
     load: () => import('./bus.js'),
   },
+  dispatch: {
+    description: 'nearest-driver queries/s and position updates/s, per geo index adapter, against raw Redis GEO',
+    load: () => import('./dispatch.js'),
+  },
 };
 
 function usage(): string {

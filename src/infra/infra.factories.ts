@@ -13,6 +13,9 @@ import { PostgresDatabase } from './database/postgres-database.js';
 import type { SqlDatabase } from './database/sql-database.js';
 import { TenantDatabaseManager } from './database/tenant-database-manager.js';
 import type { TenantDatabases } from './database/tenant-databases.port.js';
+import type { GeoIndexPort } from './geo/geo.port.js';
+import { MemoryGeoIndex } from './geo/memory-geo-index.js';
+import { RedisGeoIndex } from './geo/redis-geo-index.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** `DATA_DIR=:memory:` keeps the embedded database in memory (tests, throwaway demos). */
@@ -62,4 +65,11 @@ export function createCache(env: Env, log: Logger): CachePort {
   return env.REDIS_URL
     ? new RedisCache({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: log })
     : new MemoryCache();
+}
+
+/** Redis GEO when REDIS_URL is set, an in-process grid otherwise: the live index of drivers' positions. */
+export function createGeoIndex(env: Env, log: Logger): GeoIndexPort {
+  return env.REDIS_URL
+    ? new RedisGeoIndex({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger: log })
+    : new MemoryGeoIndex();
 }

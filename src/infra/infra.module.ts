@@ -10,13 +10,20 @@ import { UnitOfWork } from './bus/unit-of-work.js';
 import { CACHE, type CachePort } from './cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from './database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from './database/tenant-databases.port.js';
-import { createBus, createCache, createTenantDatabases, openControlDatabase } from './infra.factories.js';
+import { GEO_INDEX, type GeoIndexPort } from './geo/geo.port.js';
+import {
+  createBus,
+  createCache,
+  createGeoIndex,
+  createTenantDatabases,
+  openControlDatabase,
+} from './infra.factories.js';
 import { LOGGER } from './logging/logger.js';
 import { METRICS, Metrics } from './metrics/metrics.js';
 
 /**
  * Every port with the adapter the environment selects. Feature modules inject the tokens
- * (CONTROL_DATABASE, TENANT_DATABASES, BUS, CACHE) or the services built on them, never a driver.
+ * (CONTROL_DATABASE, TENANT_DATABASES, BUS, CACHE, GEO_INDEX) or the services built on them, never a driver.
  */
 export interface InfraOptions {
   /** A control database opened (and migrated) by the caller, who also closes it: tests share one. */
@@ -36,6 +43,8 @@ const OWNS_CONTROL_DATABASE = Symbol('OWNS_CONTROL_DATABASE');
     },
     { provide: BUS, inject: [ENV, CONTROL_DATABASE, LOGGER], useFactory: createBus },
     { provide: CACHE, inject: [ENV, LOGGER], useFactory: createCache },
+    // Not in readiness: it shares the cache's Redis, which the cache already reports.
+    { provide: GEO_INDEX, inject: [ENV, LOGGER], useFactory: createGeoIndex },
     {
       provide: OutboxRelay,
       inject: [BUS, LOGGER, METRICS],
@@ -54,7 +63,7 @@ const OWNS_CONTROL_DATABASE = Symbol('OWNS_CONTROL_DATABASE');
         new InboxProcessor(control, tenants, uow, log, metrics),
     },
   ],
-  exports: [METRICS, TENANT_DATABASES, BUS, CACHE, OutboxRelay, UnitOfWork, DeadLetterStore, InboxProcessor],
+  exports: [METRICS, TENANT_DATABASES, BUS, CACHE, GEO_INDEX, OutboxRelay, UnitOfWork, DeadLetterStore, InboxProcessor],
 })
 export class InfraModule implements OnApplicationShutdown {
   static forRoot(options: InfraOptions = {}): DynamicModule {
@@ -79,6 +88,7 @@ export class InfraModule implements OnApplicationShutdown {
     @Inject(TENANT_DATABASES) private readonly tenants: TenantDatabases,
     @Inject(BUS) private readonly bus: BusPort,
     @Inject(CACHE) private readonly cache: CachePort,
+    @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
   ) {}
 
@@ -87,6 +97,7 @@ export class InfraModule implements OnApplicationShutdown {
     await this.relay.idle();
     await this.bus.close();
     await this.cache.close();
+    await this.geo.close();
     await this.tenants.close();
     if (this.ownsControl) await this.control.close();
   }
