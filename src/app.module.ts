@@ -18,6 +18,7 @@ import { OpsModule } from './modules/ops/ops.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
 import { PaymentsModule } from './modules/payments/payments.module.js';
 import { ProbesModule } from './modules/probes/probes.module.js';
+import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { ConsumerRegistry } from './runtime/consumer-registry.js';
@@ -46,6 +47,7 @@ const features: ModuleMetadata['imports'] = [
   PaymentsModule,
   OrdersModule,
   FleetModule,
+  RealtimeModule,
   AuditModule,
 ];
 

@@ -14,6 +14,7 @@ import { METRICS, type Metrics } from './infra/metrics/metrics.js';
 import { setupOpenApi } from './openapi.js';
 import { configureFailpoints } from './common/failpoints.js';
 import { CHECKOUT_ROUTES } from './modules/payments/sandbox/sandbox-checkout.controller.js';
+import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 
 export interface Ordo {
   app: INestApplicationContext;
@@ -45,7 +46,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     loggerInstance: logger,
     bodyLimit: env.BODY_LIMIT_BYTES,
     // Checkout tokens (/pay/<token>) are longer than Fastify's default of 100 characters per path parameter.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     trustProxy: env.TRUST_PROXY,
     // An upstream request id is kept only if it looks like one (UUID-ish, short): it ends up in logs
     // and the audit trail, so a client must not be able to plant arbitrary text there.
@@ -63,12 +64,19 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
   instrumentHttp(app);
   setupOpenApi(app);
+  const fastify = app.getHttpAdapter().getInstance();
+  const realtime = app.get(RealtimeGateway);
+  realtime.attach(app.getHttpServer());
+  // Open websockets would keep the HTTP server from closing: drop them as closing starts.
+  fastify.addHook('preClose', (done) => {
+    realtime.disconnectAll();
+    done();
+  });
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, mode: env.MODE }, 'Ordo is listening');
-  const fastify = app.getHttpAdapter().getInstance();
   return {
     app,
     url,

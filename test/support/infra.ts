@@ -13,6 +13,7 @@ export const APP_CONSUMERS = [
   'order-stock-cache',
   'order-payments',
   'refund-processor',
+  'order-status-fanout',
 ];
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */

@@ -20,5 +20,6 @@ import { OrdersService } from './orders.service.js';
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
   controllers: [OrdersController, CustomerOrdersController],
   providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, PaymentExpiryJob],
+  exports: [OrdersService],
 })
 export class OrdersModule {}

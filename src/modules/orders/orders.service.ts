@@ -104,6 +104,13 @@ export class OrdersService {
     });
   }
 
+  /** Whether the actor may read the order (its customer, or the tenant's staff). */
+  async canSee(tenant: TenantContext, actor: Actor, id: string): Promise<boolean> {
+    const order = await tenant.db.transaction((tx) => ordersRepository.find(tx, id));
+    const staff = actor.role === 'ADMIN' || (actor.role === 'MERCHANT' && actor.tenant === tenant.code);
+    return order !== undefined && (staff || order.customerId === actor.id);
+  }
+
   async events(tenant: TenantContext, actor: Actor, id: string) {
     return tenant.db.transaction(async (tx) => {
       visible(await ordersRepository.find(tx, id), actor, id);

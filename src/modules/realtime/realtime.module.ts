@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { OrdersModule } from '../orders/orders.module.js';
+import { TenantsModule } from '../tenants/tenants.module.js';
+import { OrderStatusFanout } from './order-status-fanout.consumer.js';
+import { RealtimeGateway } from './realtime.gateway.js';
+import { RealtimePublisher } from './realtime-publisher.js';
+
+/**
+ * Realtime (DESIGN §9): the Socket.IO gateway (api role; attached to the HTTP server at start) and the
+ * publisher every process uses to reach sockets, plus the consumers that turn domain events into
+ * socket messages.
+ */
+@Module({
+  imports: [AuthModule, OrdersModule, TenantsModule],
+  providers: [RealtimeGateway, RealtimePublisher, OrderStatusFanout],
+  exports: [RealtimePublisher],
+})
+export class RealtimeModule {}

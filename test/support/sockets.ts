@@ -1,0 +1,50 @@
+import { io, type Socket } from 'socket.io-client';
+import { waitFor } from './wait-for.js';
+
+/** A real socket.io client on `/realtime`, recording every event it receives, in order. */
+export class RealtimeClient {
+  readonly received: { event: string; payload: Record<string, unknown> }[] = [];
+
+  private constructor(readonly socket: Socket) {
+    socket.onAny((event: string, payload: Record<string, unknown>) => this.received.push({ event, payload }));
+  }
+
+  /** Connects with `token` in `auth.token`; rejects with the server's reason when refused. */
+  static connect(baseUrl: string, token: string | undefined): Promise<RealtimeClient> {
+    const socket = io(`${baseUrl}/realtime`, {
+      auth: token === undefined ? {} : { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(new RealtimeClient(socket)));
+      socket.once('connect_error', (error) => {
+        socket.close();
+        reject(error);
+      });
+    });
+  }
+
+  watch(tenant: string, orderId: string): Promise<{ ok: boolean; error?: string }> {
+    return this.socket.timeout(5_000).emitWithAck('order.watch', { tenant, orderId });
+  }
+
+  /** The statuses of `orderId` seen so far, in arrival order. */
+  statuses(orderId: string): string[] {
+    return this.received
+      .filter(({ event, payload }) => event === 'order.status' && payload.orderId === orderId)
+      .map(({ payload }) => String(payload.status));
+  }
+
+  async waitForStatus(orderId: string, status: string, timeoutMs = 20_000): Promise<void> {
+    await waitFor(() => this.statuses(orderId).includes(status), {
+      timeoutMs,
+      what: `order.status ${status} for ${orderId}`,
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
