@@ -1,16 +1,21 @@
 import type { DriverStatus, VehicleStatus, VendorStatus } from './fleet-states.js';
 import { isExpired } from './vehicle-rules.js';
 
+export const ONLINE_REFUSAL_CODES = [
+  'licence_not_verified',
+  'licence_expired',
+  'no_active_vehicle',
+  'vehicle_not_verified',
+  'vehicle_documents_expired',
+  'vendor_not_active',
+] as const;
+
+export const ONLINE_REFUSAL_FIELDS = ['licence', 'activeVehicle', 'vendor'] as const;
+
 /** One reason a driver may not go online. `field` names what the driver (or an admin) must fix. */
 export interface OnlineRefusal {
-  code:
-    | 'licence_not_verified'
-    | 'licence_expired'
-    | 'no_active_vehicle'
-    | 'vehicle_not_verified'
-    | 'vehicle_documents_expired'
-    | 'vendor_not_active';
-  field: 'licence' | 'activeVehicle' | 'vendor';
+  code: (typeof ONLINE_REFUSAL_CODES)[number];
+  field: (typeof ONLINE_REFUSAL_FIELDS)[number];
   message: string;
 }
 

@@ -1,7 +1,15 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, Roles } from '../../common/auth/decorators.js';
-import { ApiJsonBody, ApiJsonOk, ApiProblem, ApiZodQuery, openApiSchema } from '../../common/http/openapi.js';
+import {
+  ApiJsonBody,
+  ApiJsonOk,
+  ApiProblem,
+  ApiZodQuery,
+  openApiSchema,
+  problemSchema,
+} from '../../common/http/openapi.js';
+import { PROBLEM_CONTENT_TYPE } from '../../common/http/problem.js';
 import { ApiUuidParam, uuidParam } from '../../common/http/uuid-param.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import type { Actor } from '../../common/request-context.js';
@@ -12,6 +20,7 @@ import {
   driverRegistrationSchema,
   driverViewSchema,
   listDriversQuery,
+  onlineRefusalSchema,
   registerDriverBody,
   rejectDriverBody,
   selectVehicleBody,
@@ -88,7 +97,20 @@ export class DriversController {
   @ApiJsonBody(availabilityBody)
   @ApiJsonOk(driverViewSchema)
   @ApiProblem(404, NO_PROFILE)
-  @ApiProblem(409, 'You may not go online: see reasons[]')
+  @ApiResponse({
+    status: 409,
+    description: 'You may not go online: every failed rule is in reasons[]',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: {
+          allOf: [
+            problemSchema,
+            { type: 'object', properties: { reasons: { type: 'array', items: openApiSchema(onlineRefusalSchema) } } },
+          ],
+        },
+      },
+    },
+  })
   setAvailability(@CurrentActor() actor: Actor, @Body(new ZodValidationPipe(availabilityBody)) body: AvailabilityBody) {
     return this.availability.setAvailability(actor.id, body.online);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
+import { ONLINE_REFUSAL_CODES, ONLINE_REFUSAL_FIELDS } from './availability-rules.js';
 import { notPastDate, pageMeta, phone } from './fleet-fields.js';
 import { DRIVER_STATUSES } from './fleet-states.js';
 
@@ -72,7 +73,7 @@ export const driverRegistrationSchema = driverViewSchema.extend({
 export const driverPageSchema = z.object({ data: z.array(driverViewSchema), meta: pageMeta });
 
 export const onlineRefusalSchema = z.object({
-  code: z.string(),
-  field: z.enum(['licence', 'activeVehicle', 'vendor']),
+  code: z.enum(ONLINE_REFUSAL_CODES),
+  field: z.enum(ONLINE_REFUSAL_FIELDS).describe('What to fix: the licence, the active vehicle, or the vendor'),
   message: z.string(),
 });
