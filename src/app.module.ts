@@ -13,6 +13,7 @@ import { FleetModule } from './modules/fleet/fleet.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagingModule } from './modules/messaging/messaging.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { OpsModule } from './modules/ops/ops.module.js';
 import { OrdersModule } from './modules/orders/orders.module.js';
@@ -46,6 +47,7 @@ const features: ModuleMetadata['imports'] = [
   IdempotencyModule,
   PaymentsModule,
   OrdersModule,
+  NotificationsModule,
   FleetModule,
   RealtimeModule,
   AuditModule,

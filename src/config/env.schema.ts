@@ -107,6 +107,11 @@ export const envSchema = z
     /** How often the scheduler looks for orders whose payment time is up. */
     PAYMENT_EXPIRY_INTERVAL_MS: positiveInt(5_000),
 
+    /** Outgoing mail server (`smtp://user:pass@host:587`, `smtps://…`); unset: notifications are only stored. */
+    SMTP_URL: optionalUrl.refine((url) => url === undefined || /^smtps?:\/\//i.test(url), 'an smtp:// or smtps:// URL'),
+    /** The sender of every notification email. */
+    MAIL_FROM: z.string().trim().min(3).default('Ordo <no-reply@localhost>'),
+
     /** Tests only: `name=kill|throw,…` crashes or fails the process at named points (see common/failpoints.ts). */
     ORDO_FAILPOINTS: z
       .string()

@@ -13,6 +13,7 @@ export const APP_CONSUMERS = [
   'order-stock-cache',
   'order-payments',
   'refund-processor',
+  'notifier',
   'order-status-fanout',
 ];
 

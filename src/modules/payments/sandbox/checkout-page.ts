@@ -1,4 +1,5 @@
 // The sandbox checkout page: deliberately plain HTML, no scripts, two forms.
+import { formatMoney } from '../../../common/money.js';
 
 export interface CheckoutPage {
   merchant: string;
@@ -14,17 +15,6 @@ export interface CheckoutPage {
 }
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-
-/** Minor units as the currency is written (EUR 12.50 → "€12.50"), falling back to the ISO code. */
-export function formatMoney(amount: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amount / 10 ** digits);
-  } catch {
-    return `${amount} ${currency} (minor units)`;
-  }
-}
 
 export function checkoutHtml(page: CheckoutPage): string {
   const buttons = page.payable

@@ -1,0 +1,36 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../infra/database/sql-database.js';
+import { notifications } from './notifications.tables.js';
+
+export type Notification = typeof notifications.$inferSelect;
+export type NewNotification = typeof notifications.$inferInsert;
+
+/** Queries on notifications. Every function takes the transaction it runs in. */
+export const notificationsRepository = {
+  async exists(tx: Db, id: string): Promise<boolean> {
+    const [row] = await tx.select({ id: notifications.id }).from(notifications).where(eq(notifications.id, id));
+    return row !== undefined;
+  },
+
+  /** Inserts unless a row with this id exists (a redelivered or replayed message): the first one stands. */
+  async record(tx: Db, notification: NewNotification): Promise<void> {
+    await tx.insert(notifications).values(notification).onConflictDoNothing({ target: notifications.id });
+  },
+
+  /** A user's notifications, newest first. */
+  async page(tx: Db, userId: string, limit: number, offset: number): Promise<{ rows: Notification[]; total: number }> {
+    const mine = eq(notifications.userId, userId);
+    const rows = await tx
+      .select()
+      .from(notifications)
+      .where(mine)
+      .orderBy(desc(notifications.createdAt), desc(notifications.id))
+      .limit(limit)
+      .offset(offset);
+    const [count] = await tx
+      .select({ total: sql<number>`count(*)::int` })
+      .from(notifications)
+      .where(mine);
+    return { rows, total: Number(count?.total ?? 0) };
+  },
+};

@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ProblemException } from '../../common/http/problem-exception.js';
+import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
+import type { Envelope } from '../../infra/bus/envelope.js';
+import { LOGGER } from '../../infra/logging/logger.js';
+import { MAILER, type MailOutcome, type MailPort } from '../../infra/mail/mail.port.js';
+import {
+  OrderCancelled,
+  OrderDelivered,
+  OrderExpired,
+  OrderPaid,
+  OrderPaymentFailed,
+  OrderValidated,
+  type OrderTransitionPayload,
+} from '../orders/orders.events.js';
+import { PaymentRefunded, type PaymentRefundedPayload } from '../payments/payments.events.js';
+import { TenantsService } from '../tenants/tenants.service.js';
+import { UsersService } from '../users/users.service.js';
+import { notificationMessage } from './notification-messages.js';
+import { notificationsRepository, type NewNotification } from './notifications.repository.js';
+import { notificationId, NotificationsService } from './notifications.service.js';
+
+export const NOTIFIER = 'notifier';
+
+type NotifyingPayload = OrderTransitionPayload | PaymentRefundedPayload;
+
+/**
+ * Tells customers what happened to their orders: one email and one `notifications` row per event,
+ * in the control database (a customer hears from every tenant they buy from, in one list).
+ *
+ * The mail goes out in `prepare()`, outside any transaction, and only when no row for this message
+ * exists yet; `handle()` records the row (its id derived from the message id) with the inbox mark.
+ * Email is therefore AT LEAST ONCE: a crash, or a failed commit, between the send and the commit
+ * sends the mail again on redelivery (as do two deliveries of one message racing). The row is never
+ * written twice. A mail server that fails or is unreachable throws, so the bus retries through its
+ * tiers and dead-letters after the last; a mail the server refuses for good is recorded FAILED.
+ * Without SMTP_URL nothing is sent and the row is STORED.
+ */
+@Injectable()
+@Consumer({
+  name: NOTIFIER,
+  events: [
+    OrderValidated,
+    OrderPaymentFailed,
+    OrderPaid,
+    OrderExpired,
+    OrderCancelled,
+    OrderDelivered,
+    PaymentRefunded,
+  ],
+  scope: 'control',
+})
+export class Notifier implements MessageHandler<NotifyingPayload, NewNotification | undefined> {
+  constructor(
+    @Inject(NotificationsService) private readonly notifications: NotificationsService,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(TenantsService) private readonly tenants: TenantsService,
+    @Inject(MAILER) private readonly mailer: MailPort,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async prepare(payload: NotifyingPayload, envelope: Envelope): Promise<NewNotification | undefined> {
+    const id = notificationId(envelope.id);
+    if (await this.notifications.recorded(id)) return undefined;
+    const recipient = await this.recipient(payload.customerId);
+    if (!recipient) {
+      this.log.warn({ messageId: envelope.id, userId: payload.customerId }, 'notification dropped: no such account');
+      return undefined;
+    }
+    const tenant = envelope.tenant;
+    const shop = (tenant ? (await this.tenants.find(tenant))?.name : undefined) ?? tenant ?? 'Ordo';
+    const message = notificationMessage(envelope.type, payload, shop);
+    if (!message) return undefined;
+
+    const outcome = await this.mailer.send({ id, to: recipient.email, subject: message.subject, text: message.body });
+    return {
+      id,
+      userId: recipient.id,
+      ...message,
+      channel: 'email',
+      ...recorded(outcome),
+      tenant,
+      orderId: payload.orderId,
+    };
+  }
+
+  async handle(_payload: NotifyingPayload, { tx, prepared }: HandlerContext<NewNotification | undefined>) {
+    if (prepared) await notificationsRepository.record(tx, prepared);
+  }
+
+  /** The customer's account, or undefined once it is deleted (there is nobody left to tell). */
+  private async recipient(userId: string): Promise<{ id: string; email: string } | undefined> {
+    try {
+      return await this.users.get(userId);
+    } catch (error) {
+      if (error instanceof ProblemException && error.problem.status === 404) return undefined;
+      throw error;
+    }
+  }
+}
+
+function recorded(outcome: MailOutcome): Pick<NewNotification, 'status' | 'error' | 'sentAt'> {
+  switch (outcome.status) {
+    case 'sent':
+      return { status: 'SENT', error: null, sentAt: new Date() };
+    case 'logged':
+      return { status: 'STORED', error: null, sentAt: null };
+    case 'rejected':
+      return { status: 'FAILED', error: outcome.error, sentAt: null };
+  }
+}
