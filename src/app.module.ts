@@ -9,6 +9,7 @@ import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { CatalogModule } from './modules/catalog/catalog.module.js';
 import { CustomersModule } from './modules/customers/customers.module.js';
+import { DispatchModule } from './modules/dispatch/dispatch.module.js';
 import { FleetModule } from './modules/fleet/fleet.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagingModule } from './modules/messaging/messaging.module.js';
@@ -50,6 +51,7 @@ const features: ModuleMetadata['imports'] = [
   NotificationsModule,
   FleetModule,
   RealtimeModule,
+  DispatchModule,
   AuditModule,
 ];
 

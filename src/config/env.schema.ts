@@ -11,6 +11,23 @@ const optionalUrl = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A comma-separated list of positive numbers, e.g. `1,2,4,8`. */
+const positiveList = (fallback: string, integers = true) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const numbers = value.split(',').map((part) => Number(part.trim()));
+      if (numbers.some((n) => !Number.isFinite(n) || n <= 0 || (integers && !Number.isInteger(n)))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma-separated list of positive ${integers ? 'whole ' : ''}numbers`,
+        });
+        return z.NEVER;
+      }
+      return numbers;
+    });
+
 /**
  * Every variable Ordo reads. `.env.example` documents each one; keep the two in step.
  * Nothing set means embedded defaults: PGlite, the table-queue bus and the in-process cache.
@@ -112,6 +129,15 @@ export const envSchema = z
     /** The sender of every notification email. */
     MAIL_FROM: z.string().trim().min(3).default('Ordo <no-reply@localhost>'),
 
+    /** How long a driver has to accept an offer before it goes to the next one. */
+    DISPATCH_OFFER_TTL_MS: positiveInt(20_000),
+    /** Search radii around the pickup, tried in turn, nearest drivers first within each. */
+    DISPATCH_RADII_KM: positiveList('1,2,4,8', false),
+    /** Waits before searching again when nobody could take a job; after the last the job fails (refund). */
+    DISPATCH_RETRY_DELAYS_MS: positiveList('5000,15000,30000,60000'),
+    /** How often the scheduler expires due offers and runs due searches. */
+    DISPATCH_TICK_MS: positiveInt(1_000),
+
     /** Tests only: `name=kill|throw,…` crashes or fails the process at named points (see common/failpoints.ts). */
     ORDO_FAILPOINTS: z
       .string()
@@ -121,7 +147,11 @@ export const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
     if (env.ORDO_FAILPOINTS) {
-      ctx.addIssue({ code: 'custom', path: ['ORDO_FAILPOINTS'], message: 'failpoints are for tests, never production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORDO_FAILPOINTS'],
+        message: 'failpoints are for tests, never production',
+      });
     }
     if (env.TRUST_PROXY === true) {
       ctx.addIssue({

@@ -15,6 +15,10 @@ export const APP_CONSUMERS = [
   'refund-processor',
   'notifier',
   'order-status-fanout',
+  'offer-fanout',
+  'dispatcher',
+  'dispatch-order-tracker',
+  'order-dispatch',
 ];
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */

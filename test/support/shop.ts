@@ -75,14 +75,20 @@ export class Shop {
     return expectStatus(await this.app.request(`${this.base}/orders/${id}`, { as }), 200);
   }
 
-  /** Polls the order until it reaches `status` (fails fast on a terminal status that is not it). */
+  /**
+   * Polls until the order has reached `status` — by its history, since some statuses are passed through
+   * at once (PAID moves on to DISPATCHING) — and returns the order as it is then.
+   */
   async until(id: string, status: string, as = this.shopper.token): Promise<ShopOrder> {
     return waitFor(
       async () => {
-        const order = await this.order(id, as);
-        return order.status === status ? order : undefined;
+        const history = await expectStatus<{ data: { to: string }[] }>(
+          await this.app.request(`${this.base}/orders/${id}/events`, { as }),
+          200,
+        );
+        return history.data.some((event) => event.to === status) ? this.order(id, as) : undefined;
       },
-      { timeoutMs: 20_000, what: `order ${id} to become ${status}` },
+      { timeoutMs: 20_000, what: `order ${id} to reach ${status}` },
     );
   }
 

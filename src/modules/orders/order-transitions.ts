@@ -6,11 +6,15 @@ import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } 
 import {
   OrderCancelled,
   OrderDelivered,
+  OrderDispatchFailed,
+  OrderDispatching,
+  OrderDriverAssigned,
   OrderExpired,
   OrderPaid,
   OrderPaymentFailed,
   OrderPickedUp,
   OrderRejected,
+  OrderScheduled,
   OrderValidated,
   type OrderTransitionPayload,
 } from './orders.events.js';
@@ -30,6 +34,10 @@ const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPaylo
   PAID: OrderPaid,
   PAYMENT_FAILED: OrderPaymentFailed,
   EXPIRED: OrderExpired,
+  SCHEDULED: OrderScheduled,
+  DISPATCHING: OrderDispatching,
+  DRIVER_ASSIGNED: OrderDriverAssigned,
+  DISPATCH_FAILED: OrderDispatchFailed,
   PICKED_UP: OrderPickedUp,
   DELIVERED: OrderDelivered,
   CANCELLED: OrderCancelled,
@@ -45,7 +53,7 @@ export interface TransitionRequest {
   /** Columns that change with the status (totals, reasons). */
   changes?: Partial<NewOrder>;
   /** More for the event's `after` (e.g. the checkout of an order awaiting payment). */
-  details?: Pick<OrderTransitionPayload['after'], 'payment'>;
+  details?: Pick<OrderTransitionPayload['after'], 'payment' | 'driver'>;
 }
 
 export type TransitionResult = { ok: true; order: Order } | ({ ok: false } & IllegalTransition);

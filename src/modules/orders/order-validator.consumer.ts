@@ -17,6 +17,8 @@ export const ORDER_VALIDATOR = 'order-validator';
 const ACTOR: OrderActor = { id: `consumer:${ORDER_VALIDATOR}`, role: 'SYSTEM' };
 const INT_MAX = 2_147_483_647;
 
+type Pickup = Point & { address: string };
+
 /**
  * Validates a placed order in ONE transaction on the tenant's database: the order must still be
  * PENDING (else nothing happens: cancelled meanwhile, or a redelivery); every product must be
@@ -32,20 +34,20 @@ const INT_MAX = 2_147_483_647;
  */
 @Injectable()
 @Consumer({ name: ORDER_VALIDATOR, events: [OrderPlaced], scope: 'tenant' })
-export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point> {
+export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup> {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
   ) {}
 
-  async prepare(_payload: OrderPlacedPayload, envelope: Envelope): Promise<Point> {
+  async prepare(_payload: OrderPlacedPayload, envelope: Envelope): Promise<Pickup> {
     const code = envelope.tenant;
     const tenant = code ? await this.control.transaction((tx) => tenantsRepository.find(tx, code)) : undefined;
     if (!tenant) throw new PermanentFailure(`order.placed for unknown tenant ${String(code)}`);
-    return { lat: tenant.pickupLat, lng: tenant.pickupLng };
+    return { lat: tenant.pickupLat, lng: tenant.pickupLng, address: tenant.pickupAddress };
   }
 
-  async handle({ orderId }: OrderPlacedPayload, { tx, emit, envelope, prepared: pickup }: HandlerContext<Point>) {
+  async handle({ orderId }: OrderPlacedPayload, { tx, emit, envelope, prepared: pickup }: HandlerContext<Pickup>) {
     const tenant = envelope.tenant!;
     const order = await ordersRepository.find(tx, orderId, true);
     if (!order || order.status !== 'PENDING') return;
@@ -113,7 +115,14 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Point>
       to: 'AWAITING_PAYMENT',
       actor: ACTOR,
       reason: 'items reserved',
-      changes: { subtotal, deliveryFee: fee, total },
+      changes: {
+        subtotal,
+        deliveryFee: fee,
+        total,
+        pickupLat: pickup.lat,
+        pickupLng: pickup.lng,
+        pickupAddress: pickup.address,
+      },
       details: { payment: { id: checkout.id, checkoutUrl: checkout.checkoutUrl, expiresAt: checkout.expiresAt } },
     });
   }

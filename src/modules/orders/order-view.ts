@@ -1,6 +1,6 @@
 import type { CheckoutView } from '../payments/payments.dto.js';
 import type { OrderStatus } from './order-states.js';
-import type { OrderSummary, OrderView } from './orders.dto.js';
+import type { OrderEta, OrderSummary, OrderView } from './orders.dto.js';
 import type { Order, OrderEvent, OrderItem } from './orders.repository.js';
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -9,7 +9,7 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
   return {
     id: order.id,
     tenant,
-    kind: 'DELIVERY',
+    kind: order.kind as OrderSummary['kind'],
     customerId: order.customerId,
     status: order.status as OrderStatus,
     currency: order.currency,
@@ -18,6 +18,18 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
     total: order.total,
     dropoff: { lat: order.dropoffLat, lng: order.dropoffLng, address: order.dropoffAddress },
     note: order.note,
+    pickup:
+      order.pickupLat !== null && order.pickupLng !== null
+        ? { lat: order.pickupLat, lng: order.pickupLng, address: order.pickupAddress ?? '' }
+        : null,
+    driver:
+      order.driverName && order.vehiclePlate
+        ? {
+            name: order.driverName,
+            vehicle: { plate: order.vehiclePlate, model: order.vehicleModel ?? '', class: order.vehicleClass ?? '' },
+          }
+        : null,
+    proofNote: order.proofNote,
     rejectionReason: order.rejectionReason,
     cancelReason: order.cancelReason,
     createdAt: iso(order.createdAt),
@@ -25,10 +37,17 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
   };
 }
 
-export function orderView(order: Order, items: OrderItem[], tenant: string, payment: CheckoutView | null): OrderView {
+export function orderView(
+  order: Order,
+  items: OrderItem[],
+  tenant: string,
+  payment: CheckoutView | null,
+  eta: OrderEta | null,
+): OrderView {
   return {
     ...orderSummary(order, tenant),
     payment,
+    eta,
     items: items.map((item) => ({
       productId: item.productId,
       quantity: item.quantity,

@@ -11,12 +11,14 @@ import { IdempotencyService, idempotencyKeyOf, IDEMPOTENCY_HEADER } from '../ide
 import { CurrentTenant, TenantScoped, type TenantContext } from '../tenants/tenant-scope.js';
 import {
   cancelOrderBody,
+  deliverOrderBody,
   listOrdersQuery,
   orderEventsSchema,
   orderPageSchema,
   orderViewSchema,
   placeOrderBody,
   type CancelOrderBody,
+  type DeliverOrderBody,
   type ListOrdersQuery,
   type OrderSummary,
   type PlaceOrderBody,
@@ -84,8 +86,11 @@ export class OrdersController {
   }
 
   @Get(':id')
-  @TenantScoped({ allow: ['CUSTOMER'] })
-  @ApiOperation({ summary: 'One order with its items and totals', description: 'Its customer, or the tenant staff.' })
+  @TenantScoped({ allow: ['CUSTOMER', 'DRIVER'] })
+  @ApiOperation({
+    summary: 'One order with its items, totals, checkout, driver and ETA',
+    description: 'Its customer, its assigned driver, or the tenant staff.',
+  })
   @ApiUuidParam()
   @ApiJsonOk(orderViewSchema)
   @ApiProblem(404, "No such order, or another customer's")
@@ -94,13 +99,43 @@ export class OrdersController {
   }
 
   @Get(':id/events')
-  @TenantScoped({ allow: ['CUSTOMER'] })
+  @TenantScoped({ allow: ['CUSTOMER', 'DRIVER'] })
   @ApiOperation({ summary: "An order's status history, oldest first, with actor and reason" })
   @ApiUuidParam()
   @ApiJsonOk(orderEventsSchema)
   @ApiProblem(404, "No such order, or another customer's")
   events(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantContext, @Param('id', uuidParam()) id: string) {
     return this.orders.events(tenant, actor, id);
+  }
+
+  @Post(':id/pickup')
+  @TenantScoped({ allow: ['DRIVER'], staff: false })
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The assigned driver picked the order up (→ PICKED_UP)' })
+  @ApiUuidParam()
+  @ApiJsonOk(orderViewSchema)
+  @ApiProblem(404, 'No such order assigned to you')
+  @ApiProblem(409, 'Not DRIVER_ASSIGNED (from and to named)')
+  pickUp(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantContext, @Param('id', uuidParam()) id: string) {
+    return this.orders.pickUp(tenant, actor, id);
+  }
+
+  @Post(':id/deliver')
+  @TenantScoped({ allow: ['DRIVER'], staff: false })
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The assigned driver delivered the order (→ DELIVERED), with an optional proof note' })
+  @ApiUuidParam()
+  @ApiJsonBody(deliverOrderBody)
+  @ApiJsonOk(orderViewSchema)
+  @ApiProblem(404, 'No such order assigned to you')
+  @ApiProblem(409, 'Not PICKED_UP (from and to named)')
+  deliver(
+    @CurrentActor() actor: Actor,
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', uuidParam()) id: string,
+    @Body(new ZodValidationPipe(deliverOrderBody)) body: DeliverOrderBody,
+  ) {
+    return this.orders.deliver(tenant, actor, id, body.note);
   }
 
   @Get(':id/payments')

@@ -45,6 +45,11 @@ export const placeOrderBody = z
   });
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
+export const deliverOrderBody = z.strictObject({
+  note: z.string().trim().min(1).max(500).optional().describe('Proof of delivery: where it was left, who took it'),
+});
+export type DeliverOrderBody = z.infer<typeof deliverOrderBody>;
+
 export const cancelOrderBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 export type CancelOrderBody = z.infer<typeof cancelOrderBody>;
 
@@ -66,7 +71,7 @@ export const orderItemSchema = z.object({
 export const orderViewSchema = z.object({
   id: z.uuid(),
   tenant: z.string(),
-  kind: z.literal('DELIVERY'),
+  kind: z.enum(['DELIVERY', 'RIDE']),
   customerId: z.uuid(),
   status: z.enum(ORDER_STATUSES),
   currency: z.string(),
@@ -75,9 +80,28 @@ export const orderViewSchema = z.object({
   total: z.number().int().nullable(),
   dropoff: z.object({ ...point, address: z.string() }),
   note: z.string().nullable(),
+  pickup: z
+    .object({ ...point, address: z.string() })
+    .nullable()
+    .describe('Where the trip starts; null until validated'),
+  driver: z
+    .object({
+      name: z.string(),
+      vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }),
+    })
+    .nullable()
+    .describe('The assigned driver, once there is one'),
+  proofNote: z.string().nullable().describe("The driver's note at delivery"),
   rejectionReason: z.string().nullable(),
   cancelReason: z.string().nullable(),
   items: z.array(orderItemSchema),
+  eta: z
+    .object({
+      minutes: z.number().int().describe('Rough: straight-line distance at city speed'),
+      basedOn: z.string().describe("Time of the driver's position it was computed from"),
+    })
+    .nullable()
+    .describe('While a driver is on the way'),
   payment: checkoutViewSchema
     .nullable()
     .describe('The newest checkout: where to pay while AWAITING_PAYMENT; null before validation'),
@@ -86,7 +110,8 @@ export const orderViewSchema = z.object({
 });
 export type OrderView = z.infer<typeof orderViewSchema>;
 
-export const orderSummarySchema = orderViewSchema.omit({ items: true, payment: true });
+export const orderSummarySchema = orderViewSchema.omit({ items: true, payment: true, eta: true });
+export type OrderEta = NonNullable<OrderView['eta']>;
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
 export const orderPageSchema = z.object({

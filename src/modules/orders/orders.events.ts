@@ -32,6 +32,9 @@ const transition = z.object({
     total: z.number().int().nullable().optional(),
     currency: z.string().optional(),
     payment: checkoutSummary.optional(),
+    driver: z
+      .object({ name: z.string(), vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }) })
+      .optional(),
   }),
 });
 export type OrderTransitionPayload = z.infer<typeof transition>;
@@ -42,5 +45,9 @@ export const OrderPaid = defineEvent('order.paid', transition);
 export const OrderPaymentFailed = defineEvent('order.payment_failed', transition);
 export const OrderExpired = defineEvent('order.expired', transition);
 export const OrderCancelled = defineEvent('order.cancelled', transition);
+export const OrderScheduled = defineEvent('order.scheduled', transition);
+export const OrderDispatching = defineEvent('order.dispatching', transition);
+export const OrderDriverAssigned = defineEvent('order.driver_assigned', transition);
+export const OrderDispatchFailed = defineEvent('order.dispatch_failed', transition);
 export const OrderPickedUp = defineEvent('order.picked_up', transition);
 export const OrderDelivered = defineEvent('order.delivered', transition);

@@ -4,6 +4,7 @@ import { CustomersModule } from '../customers/customers.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { PaymentsModule } from '../payments/payments.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { OrderDispatch } from './order-dispatch.consumer.js';
 import { OrderPayments } from './order-payments.consumer.js';
 import { OrderStockCache } from './order-stock-cache.consumer.js';
 import { PaymentExpiryJob } from './payment-expiry.job.js';
@@ -19,7 +20,7 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
   controllers: [OrdersController, CustomerOrdersController],
-  providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, PaymentExpiryJob],
+  providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, OrderDispatch, PaymentExpiryJob],
   exports: [OrdersService],
 })
 export class OrdersModule {}

@@ -17,10 +17,22 @@ import { tenants } from '../tenants/tenants.tables.js';
 import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
 import { transitionOrder } from './order-transitions.js';
 import { orderEventView, orderSummary, orderView } from './order-view.js';
-import type { CancelOrderBody, ListOrdersQuery, OrderSummary, OrderView, PlaceOrderBody } from './orders.dto.js';
+import type {
+  CancelOrderBody,
+  ListOrdersQuery,
+  OrderEta,
+  OrderSummary,
+  OrderView,
+  PlaceOrderBody,
+} from './orders.dto.js';
 import { OrderPlaced } from './orders.events.js';
-import { ordersRepository, type Order } from './orders.repository.js';
+import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
+import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
+import { haversineKm } from './delivery-fee.js';
 import type { PaginationQuery } from '../../common/http/pagination.js';
+
+/** Average door-to-door speed in a city, for rough ETAs. */
+const CITY_SPEED_KMH = 25;
 
 const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'MERCHANT';
 
@@ -38,6 +50,7 @@ export class OrdersService {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
+    @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
   ) {}
 
   /**
@@ -108,7 +121,7 @@ export class OrdersService {
   async canSee(tenant: TenantContext, actor: Actor, id: string): Promise<boolean> {
     const order = await tenant.db.transaction((tx) => ordersRepository.find(tx, id));
     const staff = actor.role === 'ADMIN' || (actor.role === 'MERCHANT' && actor.tenant === tenant.code);
-    return order !== undefined && (staff || order.customerId === actor.id);
+    return order !== undefined && (staff || order.customerId === actor.id || order.driverUserId === actor.id);
   }
 
   async events(tenant: TenantContext, actor: Actor, id: string) {
@@ -198,6 +211,41 @@ export class OrdersService {
     return view;
   }
 
+  /** The assigned driver has the goods (or the rider) on board. */
+  pickUp(tenant: TenantContext, actor: Actor, id: string): Promise<OrderView> {
+    return this.driverMoves(tenant, actor, id, 'PICKED_UP', 'picked up', {});
+  }
+
+  /** The assigned driver handed over; `note` is the optional proof (where it was left, who took it). */
+  deliver(tenant: TenantContext, actor: Actor, id: string, note: string | undefined): Promise<OrderView> {
+    return this.driverMoves(tenant, actor, id, 'DELIVERED', note ?? 'delivered', { proofNote: note ?? null });
+  }
+
+  private driverMoves(
+    tenant: TenantContext,
+    actor: Actor,
+    id: string,
+    to: 'PICKED_UP' | 'DELIVERED',
+    reason: string,
+    changes: Partial<NewOrder>,
+  ): Promise<OrderView> {
+    return this.unitOfWork.run(tenant.db, async (tx, emit) => {
+      const order = await ordersRepository.find(tx, id, true);
+      // Only the assigned driver; anyone else learns nothing about the order.
+      if (!order || order.driverUserId !== actor.id) throw orderNotFound(id);
+      const result = await transitionOrder(tx, emit, {
+        tenant: tenant.code,
+        order,
+        to,
+        actor: { id: actor.id, role: actor.role },
+        reason,
+        changes,
+      });
+      if (!result.ok) throw illegalTransition(result);
+      return this.view(tx, result.order, tenant.code);
+    });
+  }
+
   /** Every payment of the order, with its events and refunds (same visibility as the order). */
   async paymentHistory(tenant: TenantContext, actor: Actor, id: string) {
     return tenant.db.transaction(async (tx) => {
@@ -211,7 +259,24 @@ export class OrdersService {
       ordersRepository.items(tx, order.id),
       this.payments.latestCheckouts(tx, [order.id]),
     ]);
-    return orderView(order, items, tenant, checkouts.get(order.id) ?? null);
+    return orderView(order, items, tenant, checkouts.get(order.id) ?? null, await this.eta(order));
+  }
+
+  /**
+   * A rough ETA while a driver is on the way: straight-line distance from the driver's live position
+   * (to the pickup, then the drop-off; or straight to the drop-off once picked up) at city speed.
+   */
+  private async eta(order: Order): Promise<OrderEta | null> {
+    if (!order.driverId || (order.status !== 'DRIVER_ASSIGNED' && order.status !== 'PICKED_UP')) return null;
+    const position = await this.geo.position(order.driverId).catch(() => undefined);
+    if (!position) return null;
+    const dropoff = { lat: order.dropoffLat, lng: order.dropoffLng };
+    const km =
+      order.status === 'PICKED_UP' || order.pickupLat === null || order.pickupLng === null
+        ? haversineKm(position, dropoff)
+        : haversineKm(position, { lat: order.pickupLat, lng: order.pickupLng }) +
+          haversineKm({ lat: order.pickupLat, lng: order.pickupLng }, dropoff);
+    return { minutes: Math.max(1, Math.ceil((km / CITY_SPEED_KMH) * 60)), basedOn: position.at.toISOString() };
   }
 }
 
@@ -235,6 +300,7 @@ async function assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<
 
 /** The order if the actor may see it: staff of the tenant (the guard checked), or the customer who placed it. */
 function visible(order: Order | undefined, actor: Actor, id: string): Order {
-  if (!order || (!isStaff(actor) && order.customerId !== actor.id)) throw orderNotFound(id);
+  const own = order && (order.customerId === actor.id || (actor.role === 'DRIVER' && order.driverUserId === actor.id));
+  if (!order || (!isStaff(actor) && !own)) throw orderNotFound(id);
   return order;
 }

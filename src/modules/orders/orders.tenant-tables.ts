@@ -33,6 +33,24 @@ export const orders = pgTable(
     dropoffLng: doublePrecision('dropoff_lng').notNull(),
     dropoffAddress: text('dropoff_address').notNull(),
     note: text('note'),
+    /** Where the trip starts: the shop's pickup point for deliveries, the rider's for rides. */
+    pickupLat: doublePrecision('pickup_lat'),
+    pickupLng: doublePrecision('pickup_lng'),
+    pickupAddress: text('pickup_address'),
+    /** Rides: the vehicle class booked, and when (null: now). */
+    rideClass: text('ride_class'),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
+    /** The assigned driver and vehicle, copied at assignment so the order reads without the fleet. */
+    driverId: uuid('driver_id'),
+    /** The driver's user account: who may mark the order picked up and delivered. */
+    driverUserId: uuid('driver_user_id'),
+    driverName: text('driver_name'),
+    vehicleId: uuid('vehicle_id'),
+    vehiclePlate: text('vehicle_plate'),
+    vehicleModel: text('vehicle_model'),
+    vehicleClass: text('vehicle_class'),
+    /** Optional note the driver leaves at delivery (where the parcel was left, who took it). */
+    proofNote: text('proof_note'),
     rejectionReason: text('rejection_reason'),
     cancelReason: text('cancel_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -43,7 +61,10 @@ export const orders = pgTable(
     index('orders_status_idx').on(table.status, table.createdAt),
     index('orders_created_idx').on(table.createdAt),
     check('orders_status_check', sql`${table.status} in (${statusList})`),
-    check('orders_kind_check', sql`${table.kind} in ('DELIVERY')`),
+    check('orders_kind_check', sql`${table.kind} in ('DELIVERY', 'RIDE')`),
+    index('orders_scheduled_idx')
+      .on(table.scheduledAt)
+      .where(sql`${table.status} = 'SCHEDULED'`),
     check('orders_money_check', sql`${table.subtotal} >= 0 and ${table.deliveryFee} >= 0 and ${table.total} >= 0`),
   ],
 );

@@ -105,7 +105,9 @@ export class RealtimeGateway implements OnApplicationShutdown {
     const staff = actor.role === 'ADMIN' || (actor.role === 'MERCHANT' && actor.tenant === code);
     const tenant = await this.tenants.find(code);
     const visible =
-      tenant && (staff || actor.role === 'CUSTOMER') && (await this.orders.canSee(tenant, actor, orderId));
+      tenant &&
+      (staff || actor.role === 'CUSTOMER' || actor.role === 'DRIVER') &&
+      (await this.orders.canSee(tenant, actor, orderId));
     if (!visible) return { ok: false, error: 'not found' };
     const room = rooms.order(code, orderId);
     await socket.join(room);

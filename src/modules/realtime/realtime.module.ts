@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { OfferFanout } from './offer-fanout.consumer.js';
 import { OrderStatusFanout } from './order-status-fanout.consumer.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimePublisher } from './realtime-publisher.js';
@@ -13,7 +14,7 @@ import { RealtimePublisher } from './realtime-publisher.js';
  */
 @Module({
   imports: [AuthModule, OrdersModule, TenantsModule],
-  providers: [RealtimeGateway, RealtimePublisher, OrderStatusFanout],
-  exports: [RealtimePublisher],
+  providers: [RealtimeGateway, RealtimePublisher, OrderStatusFanout, OfferFanout],
+  exports: [RealtimePublisher, RealtimeGateway],
 })
 export class RealtimeModule {}

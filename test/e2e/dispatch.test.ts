@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GEO_INDEX, type GeoIndexPort } from '../../src/infra/geo/geo.port.js';
+import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
+import { createVendor, readyDriver, setOnline, type TestDriver, type VehicleView } from '../support/fleet.js';
+import { expectProblem } from '../support/problems.js';
+import { expectStatus, Shop, type ShopOrder } from '../support/shop.js';
+import { RealtimeClient } from '../support/sockets.js';
+import { waitFor } from '../support/wait-for.js';
+
+// Dispatch end to end: paid orders matched to the nearest eligible driver, offers on real sockets,
+// decline / expiry / accept, pick-up and delivery by the assigned driver, and the failure path.
+
+const PICKUP = { lat: 52.52, lng: 13.405 }; // the test shops' pickup (test/support/people.ts)
+/** `km` east of the pickup (1° of longitude ≈ 67.7 km at this latitude). */
+const east = (km: number) => ({ lat: PICKUP.lat, lng: PICKUP.lng + km / 67.7 });
+
+interface Driver extends TestDriver {
+  vehicle: VehicleView;
+  socket: RealtimeClient;
+}
+
+interface OrderView extends ShopOrder {
+  driver: { name: string; vehicle: { plate: string; model: string; class: string } } | null;
+  eta: { minutes: number } | null;
+  proofNote: string | null;
+}
+
+for (const kind of ['embedded', 'real'] as const) {
+  describe(`dispatch (${kind})`, { skip: await skipUnless(kind) }, () => {
+    let app: TestApp;
+    let shop: Shop;
+    let geo: GeoIndexPort;
+    let vendorId: string;
+    const sockets: RealtimeClient[] = [];
+
+    before(async () => {
+      app = await startTestApp(kind, {
+        DISPATCH_OFFER_TTL_MS: '4000',
+        DISPATCH_TICK_MS: '200',
+        DISPATCH_RETRY_DELAYS_MS: '300,300',
+        DISPATCH_RADII_KM: '1,2,4,8',
+      });
+      shop = await Shop.open(app, `dsp_${kind.slice(0, 4)}`);
+      geo = app.ordo.app.get<GeoIndexPort>(GEO_INDEX);
+      vendorId = (await createVendor(app)).id;
+    });
+    after(async () => {
+      for (const socket of sockets) socket.close();
+      await app?.close();
+    });
+
+    /** A driver with a verified CAR, online at `at`, listening on a socket. */
+    async function onlineDriver(at: { lat: number; lng: number }): Promise<Driver> {
+      const driver = await readyDriver(app, vendorId, { class: 'CAR', capacity: 1 });
+      assert.equal((await setOnline(app, driver.token, true)).status, 200);
+      await geo.upsert([{ driverId: driver.driver.id, ...at, at: new Date() }]);
+      const socket = await RealtimeClient.connect(app.url, driver.token);
+      sockets.push(socket);
+      return { ...driver, socket };
+    }
+
+    async function offline(...drivers: Driver[]) {
+      for (const driver of drivers) {
+        await setOnline(app, driver.token, false);
+        await geo.remove(driver.driver.id);
+      }
+    }
+
+    const offerFor = (driver: Driver, orderId: string) =>
+      waitFor(
+        () =>
+          driver.socket.received.find(({ event, payload }) => event === 'offer.new' && payload.orderId === orderId)
+            ?.payload as { offerId: string; expiresAt: string; distanceKm: number } | undefined,
+        { timeoutMs: 20_000, what: `an offer of ${orderId} to ${driver.email}` },
+      );
+    const closed = (driver: Driver, offerId: string) =>
+      waitFor(
+        () =>
+          driver.socket.received.find(({ event, payload }) => event === 'offer.closed' && payload.offerId === offerId)
+            ?.payload.reason,
+        { what: `offer ${offerId} closed` },
+      );
+    const act = (driver: Driver, offerId: string, action: 'accept' | 'decline') =>
+      app.request(`/api/offers/${offerId}/${action}`, { method: 'POST', as: driver.token });
+    const order = (id: string, as = shop.shopper.token) => shop.order(id, as) as Promise<OrderView>;
+
+    it('nearest declines, second nearest accepts, picks up and delivers; the customer saw every status', async () => {
+      const drivers = await Promise.all([0.3, 0.6, 1.5, 3, 6].map((km) => onlineDriver(east(km))));
+      const [nearest, second, , , farthest] = drivers;
+      const customerSocket = await RealtimeClient.connect(app.url, shop.shopper.token);
+      sockets.push(customerSocket);
+      const beans = await shop.product('Dispatch beans', 1000, 5);
+
+      const paid = await shop.paid(beans.id);
+      const first = await offerFor(nearest!, paid.id);
+      assert.ok(first.distanceKm > 0.2 && first.distanceKm < 0.4, `offered to the nearest (${first.distanceKm} km)`);
+      const offers = await expectStatus<{ data: { id: string }[] }>(
+        await app.request('/api/drivers/me/offers', { as: nearest!.token }),
+        200,
+      );
+      assert.deepEqual(
+        offers.data.map((offer) => offer.id),
+        [first.offerId],
+      );
+      assert.equal((await order(paid.id)).status, 'DISPATCHING');
+
+      // Someone else cannot take the nearest driver's offer.
+      await expectProblem(await act(second!, first.offerId, 'accept'), 404);
+      await expectStatus(await act(nearest!, first.offerId, 'decline'), 200);
+      assert.equal(await closed(nearest!, first.offerId), 'declined');
+
+      const next = await offerFor(second!, paid.id);
+      assert.ok(next.distanceKm > 0.5 && next.distanceKm < 0.7, `then the second nearest (${next.distanceKm} km)`);
+      await expectStatus(await act(second!, next.offerId, 'accept'), 200);
+      assert.equal(await closed(second!, next.offerId), 'accepted');
+      const assigned = await shop.until(paid.id, 'DRIVER_ASSIGNED');
+      const view = await order(assigned.id);
+      assert.equal(view.driver?.vehicle.plate, second!.vehicle.plate);
+      assert.equal(view.driver?.vehicle.class, 'CAR');
+      assert.match(view.driver?.vehicle.model ?? '', /Prius/);
+      assert.ok(view.eta && view.eta.minutes >= 1, 'a rough ETA while the driver is on the way');
+      assert.equal(farthest!.socket.received.filter(({ event }) => event === 'offer.new').length, 0);
+
+      // Only the assigned driver moves the order on.
+      await expectProblem(
+        await app.request(`${shop.base}/orders/${paid.id}/pickup`, { method: 'POST', as: nearest!.token }),
+        404,
+      );
+      await expectProblem(
+        await app.request(`${shop.base}/orders/${paid.id}/deliver`, { method: 'POST', json: {}, as: second!.token }),
+        409,
+      );
+      await expectStatus(
+        await app.request(`${shop.base}/orders/${paid.id}/pickup`, { method: 'POST', as: second!.token }),
+        200,
+      );
+      const delivered = await expectStatus<OrderView>(
+        await app.request(`${shop.base}/orders/${paid.id}/deliver`, {
+          method: 'POST',
+          json: { note: 'left with the neighbour' },
+          as: second!.token,
+        }),
+        200,
+      );
+      assert.equal(delivered.status, 'DELIVERED');
+      assert.equal(delivered.proofNote, 'left with the neighbour');
+
+      const expected = ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING', 'DRIVER_ASSIGNED', 'PICKED_UP', 'DELIVERED'];
+      await customerSocket.waitForStatus(paid.id, 'DELIVERED');
+      assert.deepEqual([...new Set(customerSocket.statuses(paid.id))], expected);
+
+      const audit = await waitFor(
+        async () => {
+          const entries = await expectStatus<{ data: { action: string }[] }>(
+            await app.request(`/api/audit-logs?entityId=${paid.id}&per_page=100`),
+            200,
+          );
+          const actions = new Set(entries.data.map((entry) => entry.action));
+          return actions.has('order.delivered') ? actions : undefined;
+        },
+        { what: 'the audit trail of the order' },
+      );
+      for (const action of [
+        'order.placed',
+        'order.validated',
+        'order.paid',
+        'order.dispatching',
+        'order.driver_assigned',
+        'order.picked_up',
+        'order.delivered',
+      ]) {
+        assert.ok(audit.has(action), `audited: ${action}`);
+      }
+      const offerTrail = await expectStatus<{ data: { action: string }[] }>(
+        await app.request(`/api/audit-logs?entity=offer&tenant=${shop.code}&per_page=100`),
+        200,
+      );
+      const offerActions = offerTrail.data.map((entry) => entry.action);
+      for (const action of ['offer.created', 'offer.declined', 'offer.accepted']) {
+        assert.ok(offerActions.includes(action), `audited: ${action}`);
+      }
+      await offline(...drivers);
+    });
+
+    it('an unanswered offer expires and goes to the next driver; a late accept loses the race with 409', async () => {
+      const [slow, quick] = await Promise.all([onlineDriver(east(0.2)), onlineDriver(east(0.4))]);
+      const tea = await shop.product('Dispatch tea', 500, 5);
+      const paid = await shop.paid(tea.id);
+      const ignored = await offerFor(slow, paid.id);
+      assert.equal(await closed(slow, ignored.offerId), 'expired');
+      const next = await offerFor(quick, paid.id);
+      // Both press accept at the same moment: the open offer wins, the expired one is refused.
+      const [late, onTime] = await Promise.all([
+        act(slow, ignored.offerId, 'accept'),
+        act(quick, next.offerId, 'accept'),
+      ]);
+      await expectProblem(late, 409);
+      assert.equal(onTime.status, 200);
+      const assigned = await shop.until(paid.id, 'DRIVER_ASSIGNED');
+      assert.equal((await order(assigned.id)).driver?.vehicle.plate, quick.vehicle.plate);
+
+      // A driver holds one active job: the database refuses a second assignment.
+      const jam = await shop.product('Dispatch jam', 500, 5);
+      const another = await shop.paid(jam.id);
+      const offer = await offerFor(slow, another.id);
+      await expectStatus(await act(slow, offer.offerId, 'accept'), 200);
+      await shop.until(another.id, 'DRIVER_ASSIGNED');
+      await offline(slow, quick);
+    });
+
+    it('nobody in range: after the retries the order is DISPATCH_FAILED, refunded, stock back', async () => {
+      const salt = await shop.product('Dispatch salt', 300, 4);
+      const paid = await shop.paid(salt.id);
+      await shop.until(paid.id, 'DISPATCH_FAILED');
+      await waitFor(async () => (await shop.stock(salt.id)).onHand === 4, { what: 'stock back on the shelf' });
+      await waitFor(
+        async () => {
+          const history = await expectStatus<{ data: { status: string }[] }>(
+            await app.request(`${shop.base}/orders/${paid.id}/payments`, { as: shop.shopper.token }),
+            200,
+          );
+          return history.data[0]?.status === 'REFUNDED';
+        },
+        { what: 'the payment refunded' },
+      );
+    });
+  });
+}
