@@ -26,6 +26,8 @@ import { ProbeRequested } from '../src/modules/probes/probe.events.js';
 import { busProbes } from '../src/modules/probes/probes.tables.js';
 import {
   benchLogger,
+  createDatabase,
+  describeError,
   envInt,
   formatNumber,
   formatTable,
@@ -147,7 +149,7 @@ export async function run(): Promise<void> {
       const row = await measure(adapter, params, log).catch((error: unknown): Row => ({
         adapter,
         status: 'failed',
-        note: describe(error),
+        note: describeError(error),
       }));
       rounds.push(row);
       if (row.status !== 'ok') break; // a skipped service stays skipped; a failure is reported as is
@@ -251,7 +253,7 @@ const rabbitRow: Scenario = async (adapter, params, log) => {
     }
   } finally {
     await deleteRabbitTopology(serviceUrls.rabbitmq, namespace, [CONSUMER], RETRY_DELAYS_MS).catch((error: unknown) =>
-      progress(`could not delete RabbitMQ namespace ${namespace}: ${describe(error)}`),
+      progress(`could not delete RabbitMQ namespace ${namespace}: ${describeError(error)}`),
     );
     await database.drop();
   }
@@ -574,31 +576,6 @@ async function rawAmqp(url: string, queue: string, params: Parameters): Promise<
   }
 }
 
-// ─── PostgreSQL scratch databases ───────────────────────────────────────────────────────────────────
-
-/** A fresh database on the benchmark server, migrated by the row that uses it, dropped afterwards. */
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ordo_bench_${uniqueSuffix()}`;
-  await withAdmin((admin) => admin.query(`create database "${name}"`));
-  const url = new URL(serviceUrls.postgres);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () =>
-      withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
-  };
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serviceUrls.postgres });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 // ─── Output ─────────────────────────────────────────────────────────────────────────────────────────
 
 function printRows(rows: Row[]): void {
@@ -670,8 +647,4 @@ function printRows(rows: Row[]): void {
     ];
   });
   if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -13,6 +13,10 @@ const benchmarks: Record<string, Benchmark> = {
     description: 'events/s from outbox commit to handled, per bus adapter, against raw SQL and raw amqplib',
     load: () => import('./bus.js'),
   },
+  orders: {
+    description: 'orders/s and PENDING → AWAITING_PAYMENT latency over HTTP, against a Fastify echo and raw SQL',
+    load: () => import('./orders.js'),
+  },
   dispatch: {
     description: 'nearest-driver queries/s and position updates/s, per geo index adapter, against raw Redis GEO',
     load: () => import('./dispatch.js'),
@@ -29,7 +33,7 @@ function usage(): string {
     '',
     'environment (see docs/PERFORMANCE.md): BENCH_EVENTS, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_PREFETCH,',
     '  BENCH_POOL_SIZE, BENCH_WARMUP, BENCH_IDLE_EVENTS, BENCH_TIMEOUT_MS, BENCH_DATABASE_URL,',
-    '  BENCH_RABBITMQ_URL, BENCH_LOG_LEVEL',
+    '  BENCH_RABBITMQ_URL, BENCH_REDIS_URL, BENCH_LOG_LEVEL, BENCH_ORDERS, BENCH_CONNECTIONS, BENCH_IDLE_ORDERS',
   ].join('\n');
 }
 

@@ -5,14 +5,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { cpus, loadavg, platform, arch, release, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { projectPath } from '../src/common/project-path.js';
 
-/** Monotonic milliseconds; wall clocks jump, and every stamp of a run is taken in this one process. */
+/**
+ * Monotonic milliseconds; wall clocks jump, and every stamp of a run is taken in this one process.
+ * The process-wide monotonic clock (not `performance.now()`, whose origin is each thread's start), so
+ * stamps taken in a worker thread (bench/http-load.ts) compare with the main thread's.
+ */
 export function now(): number {
-  return performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** A whole number from the environment, or the default; a bad value stops the run instead of skewing it. */
@@ -34,12 +39,15 @@ export const serviceUrls = {
   postgres:
     process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   rabbitmq: process.env.BENCH_RABBITMQ_URL ?? process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  redis: process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
+
+const DEFAULT_PORTS: Record<string, number> = { 'amqp:': 5672, 'amqps:': 5671, 'redis:': 6379, 'rediss:': 6379 };
 
 /** Does something listen at the URL's host and port? A skipped row beats a run that hangs on a connect. */
 export function serviceAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
   const { hostname, port, protocol } = new URL(url);
-  const defaultPort = protocol.startsWith('amqp') ? 5672 : 5432;
+  const defaultPort = DEFAULT_PORTS[protocol] ?? 5432;
   return new Promise((resolve) => {
     const socket = createConnection({ host: hostname, port: Number(port || defaultPort) });
     const done = (answer: boolean) => {
@@ -72,6 +80,25 @@ export async function runConcurrently(
     while (next < count) await task(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/**
+ * Times `operation` run `count` times with `concurrency` in flight: throughput from the first start to
+ * the last end, and each operation's own duration as its latency.
+ */
+export async function timeConcurrently(
+  count: number,
+  concurrency: number,
+  operation: () => Promise<void>,
+): Promise<Measurement> {
+  const latencies: number[] = [];
+  const start = now();
+  await runConcurrently(count, concurrency, async () => {
+    const began = now();
+    await operation();
+    latencies.push(now() - began);
+  });
+  return measurement(count, now() - start, latencies);
 }
 
 export interface LatencySummary {
@@ -123,6 +150,23 @@ export function measurement(operations: number, elapsedMs: number, latencies: re
 export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+/**
+ * One noisy round can halve a figure, so with several rounds the round whose `key` is the median
+ * stands for them all (its figures stay consistent with each other); the lowest and highest key go
+ * beside it.
+ */
+export function medianRound<T>(
+  rounds: readonly T[],
+  key: (round: T) => number,
+): { median: T; range: [number, number] } {
+  if (rounds.length === 0) throw new Error('no rounds');
+  const sorted = [...rounds].sort((a, b) => key(a) - key(b));
+  return {
+    median: sorted[Math.floor((sorted.length - 1) / 2)]!,
+    range: [key(sorted[0]!), key(sorted.at(-1)!)],
+  };
 }
 
 /** Resolves when `ready()` turns true, rejects after `timeoutMs`; `progress` goes into the error message. */
@@ -196,6 +240,70 @@ export function writeResults(name: string, startedAt: Date, payload: unknown): s
   const path = join(folder, `${name}-${startedAt.toISOString().replaceAll(':', '-')}.json`);
   writeFileSync(path, `${JSON.stringify(payload, null, 2)}\n`);
   return path;
+}
+
+// ─── Scratch resources on the real services ─────────────────────────────────────────────────────────
+
+/** A fresh, empty database `ordo_bench_<random>` on the benchmark server; `drop()` removes it. */
+export async function createDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `ordo_bench_${uniqueSuffix()}`;
+  await withAdmin((admin) => admin.query(`create database "${name}"`));
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () =>
+      withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+/** The benchmark server's URL with another database name. */
+export function databaseUrl(name: string): string {
+  const url = new URL(serviceUrls.postgres);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops every database whose name starts with `prefix` (tenant databases an app under test created). */
+export async function dropDatabasesWithPrefix(prefix: string): Promise<void> {
+  if (prefix.length < 4) throw new Error(`refusing to drop databases by the short prefix "${prefix}"`);
+  await withAdmin(async (admin) => {
+    const found = await admin.query<{ datname: string }>(
+      `select datname from pg_database where starts_with(datname, $1)`,
+      [prefix],
+    );
+    for (const { datname } of found.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+  });
+}
+
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serviceUrls.postgres });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Deletes every Redis key under `prefix` (SCAN, so a large keyspace is never blocked). */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  if (prefix.length < 4) throw new Error(`refusing to delete Redis keys by the short prefix "${prefix}"`);
+  const redis = new Redis(serviceUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Logs progress to stderr, so stdout holds only the table a reader (or a script) wants. */
