@@ -21,6 +21,7 @@ import { OrdersModule } from './modules/orders/orders.module.js';
 import { PaymentsModule } from './modules/payments/payments.module.js';
 import { ProbesModule } from './modules/probes/probes.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
+import { RidesModule } from './modules/rides/rides.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { ConsumerRegistry } from './runtime/consumer-registry.js';
@@ -52,6 +53,7 @@ const features: ModuleMetadata['imports'] = [
   FleetModule,
   RealtimeModule,
   DispatchModule,
+  RidesModule,
   AuditModule,
 ];
 

@@ -138,6 +138,20 @@ export const envSchema = z
     /** How often the scheduler expires due offers and runs due searches. */
     DISPATCH_TICK_MS: positiveInt(1_000),
 
+    /** The platform tenant whose database holds ride orders (created and provisioned at start). */
+    RIDES_TENANT: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{2,30}$/, 'a tenant code')
+      .default('rides'),
+    RIDES_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code')
+      .default('EUR'),
+    /** Per-class fares in minor units as JSON, e.g. {"ECONOMY":{"base":300,"perKm":120,"perMinute":25}}. */
+    RIDE_FARES: z.string().optional(),
+    /** A scheduled ride is released to dispatch this long before its time. */
+    RIDE_DISPATCH_LEAD_MS: positiveInt(600_000),
+
     /** Tests only: `name=kill|throw,…` crashes or fails the process at named points (see common/failpoints.ts). */
     ORDO_FAILPOINTS: z
       .string()

@@ -40,6 +40,7 @@ for (const kind of ['embedded', 'real'] as const) {
         DISPATCH_TICK_MS: '200',
         DISPATCH_RETRY_DELAYS_MS: '300,300',
         DISPATCH_RADII_KM: '1,2,4,8',
+        RIDE_DISPATCH_LEAD_MS: '1000',
       });
       shop = await Shop.open(app, `dsp_${kind.slice(0, 4)}`);
       geo = app.ordo.app.get<GeoIndexPort>(GEO_INDEX);
@@ -50,9 +51,10 @@ for (const kind of ['embedded', 'real'] as const) {
       await app?.close();
     });
 
-    /** A driver with a verified CAR, online at `at`, listening on a socket. */
-    async function onlineDriver(at: { lat: number; lng: number }): Promise<Driver> {
-      const driver = await readyDriver(app, vendorId, { class: 'CAR', capacity: 1 });
+    /** A driver with a verified vehicle (a CAR unless said), online at `at`, listening on a socket. */
+    async function onlineDriver(at: { lat: number; lng: number }, vehicleClass = 'CAR'): Promise<Driver> {
+      const capacity = vehicleClass === 'XL' ? 6 : vehicleClass === 'CAR' ? 1 : 4;
+      const driver = await readyDriver(app, vendorId, { class: vehicleClass, capacity });
       assert.equal((await setOnline(app, driver.token, true)).status, 200);
       await geo.upsert([{ driverId: driver.driver.id, ...at, at: new Date() }]);
       const socket = await RealtimeClient.connect(app.url, driver.token);
@@ -224,6 +226,111 @@ for (const kind of ['embedded', 'real'] as const) {
         },
         { what: 'the payment refunded' },
       );
+    });
+
+    /** Requests a ride as the shop's customer, pays it at its checkout, and returns it. */
+    async function paidRide(body: Record<string, unknown>): Promise<{ id: string; base: string; total: number }> {
+      await waitFor(
+        async () => {
+          const tenant = await expectStatus<{ status: string }>(await app.request('/api/tenants/rides'), 200);
+          return tenant.status === 'READY';
+        },
+        { timeoutMs: 30_000, what: 'the rides tenant' },
+      );
+      const placed = await expectStatus<{ id: string; tenant: string; kind: string; total: number }>(
+        await app.request('/api/rides', { method: 'POST', json: body, as: shop.shopper.token }),
+        202,
+      );
+      assert.equal(placed.kind, 'RIDE');
+      assert.ok(placed.total > 0, 'priced upfront');
+      const base = `/api/tenants/${placed.tenant}/orders/${placed.id}`;
+      const checkout = await waitFor(
+        async () => {
+          const ride = await expectStatus<ShopOrder>(await app.request(base, { as: shop.shopper.token }), 200);
+          return ride.status === 'AWAITING_PAYMENT' ? ride.payment?.checkoutUrl : undefined;
+        },
+        { what: 'the ride to await payment' },
+      );
+      const paying = await app.request(`${new URL(checkout).pathname}/pay`, { method: 'POST', as: null });
+      assert.equal(paying.status, 200);
+      return { id: placed.id, base, total: placed.total };
+    }
+
+    it('a ride goes to the nearest driver of the booked class only; the rider sees every status', async () => {
+      const start = { lat: 52.5, lng: 13.3 };
+      const near = (km: number) => ({ lat: start.lat, lng: start.lng + km / 67.9 });
+      const car = await onlineDriver(near(0.1), 'CAR');
+      const comfort = await onlineDriver(near(0.2), 'COMFORT');
+      const economy = await onlineDriver(near(0.5), 'ECONOMY');
+      const riderSocket = await RealtimeClient.connect(app.url, shop.shopper.token);
+      sockets.push(riderSocket);
+
+      const quote = await expectStatus<{ amount: number; currency: string }>(
+        await app.request('/api/rides/estimate', {
+          method: 'POST',
+          json: {
+            pickup: { ...start, address: 'Pickup street 1' },
+            dropoff: { lat: 52.52, lng: 13.35, address: 'Dropoff street 2' },
+            vehicleClass: 'ECONOMY',
+          },
+          as: shop.shopper.token,
+        }),
+        200,
+      );
+      const ride = await paidRide({
+        pickup: { ...start, address: 'Pickup street 1' },
+        dropoff: { lat: 52.52, lng: 13.35, address: 'Dropoff street 2' },
+        vehicleClass: 'ECONOMY',
+      });
+      assert.equal(ride.total, quote.amount, 'charged what was quoted');
+      const offer = await offerFor(economy, ride.id);
+      await expectStatus(await act(economy, offer.offerId, 'accept'), 200);
+      await waitFor(
+        async () =>
+          (await expectStatus<{ status: string }>(await app.request(ride.base, { as: shop.shopper.token }), 200))
+            .status === 'DRIVER_ASSIGNED',
+        { what: 'the ride assigned' },
+      );
+      for (const other of [car, comfort]) {
+        assert.equal(other.socket.received.filter(({ event }) => event === 'offer.new').length, 0);
+      }
+      await expectStatus(await app.request(`${ride.base}/pickup`, { method: 'POST', as: economy.token }), 200);
+      await expectStatus(
+        await app.request(`${ride.base}/deliver`, { method: 'POST', json: {}, as: economy.token }),
+        200,
+      );
+      await riderSocket.waitForStatus(ride.id, 'DELIVERED');
+      assert.deepEqual(
+        [...new Set(riderSocket.statuses(ride.id))],
+        ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING', 'DRIVER_ASSIGNED', 'PICKED_UP', 'DELIVERED'],
+      );
+      await offline(car, comfort, economy);
+    });
+
+    it('a scheduled ride waits in SCHEDULED and is dispatched shortly before its time', async () => {
+      const start = { lat: 52.45, lng: 13.2 };
+      const xl = await onlineDriver({ lat: start.lat, lng: start.lng + 0.003 }, 'XL');
+      const ride = await paidRide({
+        pickup: { ...start, address: 'Airport 1' },
+        dropoff: { lat: 52.5, lng: 13.4, address: 'Hotel 2' },
+        vehicleClass: 'XL',
+        scheduledAt: new Date(Date.now() + 4_000).toISOString(),
+      });
+      const history = async () =>
+        (
+          await expectStatus<{ data: { to: string; at: string }[] }>(
+            await app.request(`${ride.base}/events`, { as: shop.shopper.token }),
+            200,
+          )
+        ).data;
+      await waitFor(async () => (await history()).some((event) => event.to === 'SCHEDULED'), { what: 'SCHEDULED' });
+      const offer = await offerFor(xl, ride.id);
+      const events = await history();
+      const scheduled = events.find((event) => event.to === 'SCHEDULED')!;
+      const dispatching = events.find((event) => event.to === 'DISPATCHING')!;
+      assert.ok(Date.parse(dispatching.at) - Date.parse(scheduled.at) >= 1_000, 'it waited for its time');
+      await expectStatus(await act(xl, offer.offerId, 'accept'), 200);
+      await offline(xl);
     });
   });
 }

@@ -11,7 +11,9 @@ import { tenantsRepository } from '../tenants/tenants.repository.js';
 import { deliveryFee, haversineKm, MAX_DELIVERY_KM, type Point } from './delivery-fee.js';
 import { transitionOrder, type OrderActor } from './order-transitions.js';
 import { OrderPlaced, type OrderPlacedPayload } from './orders.events.js';
-import { ordersRepository } from './orders.repository.js';
+import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
+import type { Db } from '../../infra/database/sql-database.js';
+import type { Emit } from '../../infra/bus/unit-of-work.js';
 
 export const ORDER_VALIDATOR = 'order-validator';
 const ACTOR: OrderActor = { id: `consumer:${ORDER_VALIDATOR}`, role: 'SYSTEM' };
@@ -61,6 +63,12 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
         changes: { rejectionReason: reason },
       });
 
+    // A ride was priced upfront at intake and reserves nothing: straight to its checkout.
+    if (order.kind === 'RIDE') {
+      await this.awaitPayment(tx, emit, tenant, order, 'fare quoted', {});
+      return;
+    }
+
     const items = await ordersRepository.items(tx, orderId);
     const products = new Map(
       (await productsRepository.findOrderable(tx, [...new Set(items.map((item) => item.productId))])).map((product) => [
@@ -101,10 +109,29 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
     }
     // Reserved but not yet awaiting payment: where a crash test kills the worker (nothing may stick).
     failpoint('order-validator.reserved');
-    const total = subtotal + fee;
+    await this.awaitPayment(tx, emit, tenant, order, 'items reserved', {
+      subtotal,
+      deliveryFee: fee,
+      total: subtotal + fee,
+      pickupLat: pickup.lat,
+      pickupLng: pickup.lng,
+      pickupAddress: pickup.address,
+    });
+  }
+
+  /** Opens the checkout (due after PAYMENT_TTL) for the order's total and moves it to AWAITING_PAYMENT. */
+  private async awaitPayment(
+    tx: Db,
+    emit: Emit,
+    tenant: string,
+    order: Order,
+    reason: string,
+    changes: Partial<NewOrder>,
+  ): Promise<void> {
+    const total = changes.total ?? order.total!;
     const checkout = await this.payments.openCheckout(tx, {
       tenant,
-      orderId,
+      orderId: order.id,
       customerId: order.customerId,
       amount: total,
       currency: order.currency,
@@ -114,15 +141,8 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
       order,
       to: 'AWAITING_PAYMENT',
       actor: ACTOR,
-      reason: 'items reserved',
-      changes: {
-        subtotal,
-        deliveryFee: fee,
-        total,
-        pickupLat: pickup.lat,
-        pickupLng: pickup.lng,
-        pickupAddress: pickup.address,
-      },
+      reason,
+      changes,
       details: { payment: { id: checkout.id, checkoutUrl: checkout.checkoutUrl, expiresAt: checkout.expiresAt } },
     });
   }

@@ -8,6 +8,7 @@ import { OrderDispatch } from './order-dispatch.consumer.js';
 import { OrderPayments } from './order-payments.consumer.js';
 import { OrderStockCache } from './order-stock-cache.consumer.js';
 import { PaymentExpiryJob } from './payment-expiry.job.js';
+import { ScheduledRidesJob } from './scheduled-rides.job.js';
 import { OrderValidator } from './order-validator.consumer.js';
 import { CustomerOrdersController, OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
@@ -20,7 +21,7 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
   controllers: [OrdersController, CustomerOrdersController],
-  providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, OrderDispatch, PaymentExpiryJob],
+  providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, OrderDispatch, PaymentExpiryJob, ScheduledRidesJob],
   exports: [OrdersService],
 })
 export class OrdersModule {}

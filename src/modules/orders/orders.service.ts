@@ -31,6 +31,16 @@ import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { haversineKm } from './delivery-fee.js';
 import type { PaginationQuery } from '../../common/http/pagination.js';
 
+export interface RideRequest {
+  pickup: { lat: number; lng: number; address: string };
+  dropoff: { lat: number; lng: number; address: string };
+  vehicleClass: string;
+  scheduledAt?: Date;
+  note?: string;
+  /** The upfront fare, minor units of the rides tenant's currency. */
+  fare: number;
+}
+
 /** Average door-to-door speed in a city, for rough ETAs. */
 const CITY_SPEED_KMH = 25;
 
@@ -66,9 +76,10 @@ export class OrdersService {
     } else {
       dropoff = body.dropoff!;
     }
-    return this.unitOfWork.run(tenant.db, async (tx, emit) => {
-      await assertOrderable(tx, body.items);
-      const inserted = await ordersRepository.insertOnce(tx, {
+    return this.record(
+      tenant,
+      actor,
+      {
         id: orderId,
         kind: 'DELIVERY',
         customerId: actor.id,
@@ -78,12 +89,60 @@ export class OrdersService {
         dropoffLng: dropoff.lng,
         dropoffAddress: dropoff.address,
         note: body.note ?? null,
-      });
+      },
+      body.items,
+    );
+  }
+
+  /**
+   * Records a PENDING ride (kind RIDE, in the rides tenant) priced upfront with its fare. Idempotent on
+   * the id like `place`. The validator opens its checkout; paid, it is dispatched (or SCHEDULED).
+   */
+  placeRide(tenant: TenantContext, actor: Actor, ride: RideRequest, orderId: string): Promise<OrderView> {
+    return this.record(
+      tenant,
+      actor,
+      {
+        id: orderId,
+        kind: 'RIDE',
+        customerId: actor.id,
+        status: 'PENDING',
+        currency: tenant.currency,
+        subtotal: ride.fare,
+        deliveryFee: 0,
+        total: ride.fare,
+        pickupLat: ride.pickup.lat,
+        pickupLng: ride.pickup.lng,
+        pickupAddress: ride.pickup.address,
+        dropoffLat: ride.dropoff.lat,
+        dropoffLng: ride.dropoff.lng,
+        dropoffAddress: ride.dropoff.address,
+        rideClass: ride.vehicleClass,
+        scheduledAt: ride.scheduledAt ?? null,
+        note: ride.note ?? null,
+      },
+      [],
+    );
+  }
+
+  /** Inserts the order (once per id) with its lines, its first order event and `order.placed`. */
+  private record(
+    tenant: TenantContext,
+    actor: Actor,
+    order: NewOrder & { id: string },
+    items: PlaceOrderBody['items'],
+  ): Promise<OrderView> {
+    const orderId = order.id;
+    return this.unitOfWork.run(tenant.db, async (tx, emit) => {
+      if (items.length > 0) await assertOrderable(tx, items);
+      const inserted = await ordersRepository.insertOnce(tx, order);
       if (inserted) {
-        await ordersRepository.insertItems(
-          tx,
-          body.items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
-        );
+        if (items.length > 0) {
+          await ordersRepository.insertItems(
+            tx,
+            items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
+          );
+        }
         await ordersRepository.insertEvent(tx, {
           id: newId(),
           orderId,
@@ -91,7 +150,7 @@ export class OrdersService {
           toStatus: 'PENDING',
           actorId: actor.id,
           actorRole: actor.role,
-          reason: 'placed',
+          reason: order.kind === 'RIDE' ? 'requested' : 'placed',
         });
         await emit(OrderPlaced, {
           aggregateId: orderId,
@@ -100,14 +159,14 @@ export class OrdersService {
             orderId,
             customerId: actor.id,
             before: null,
-            after: { status: 'PENDING', items: body.items.length },
+            after: { status: 'PENDING', items: items.length },
           },
         });
       }
-      const order = (await ordersRepository.find(tx, orderId))!;
+      const stored = (await ordersRepository.find(tx, orderId))!;
       // The id came from this customer's own idempotency key, so a foreign order here would be a bug.
-      if (order.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
-      return this.view(tx, order, tenant.code);
+      if (stored.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
+      return this.view(tx, stored, tenant.code);
     });
   }
 

@@ -12,6 +12,7 @@ import { canTransition, type IllegalTransition } from './tenant-lifecycle.js';
 import { TenantRequested, TenantRetried } from './tenant.events.js';
 import { tenantView, type CreateTenantBody, type ListTenantsQuery, type TenantView } from './tenants.dto.js';
 import { summarize, tenantsRepository, type Tenant } from './tenants.repository.js';
+import { tenants } from './tenants.tables.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 const DEFAULT_PLACEMENT = 'default';
@@ -99,6 +100,38 @@ export class TenantsService {
   async findFor(actor: Actor, code: string): Promise<Tenant | undefined> {
     if (actor.role !== 'ADMIN' && actor.tenant !== code) return undefined;
     return this.find(code);
+  }
+
+  /**
+   * Makes sure a platform-owned tenant exists (no owner: its staff are the ADMINs), requesting its
+   * provisioning the first time. Safe to call from every process at every start.
+   */
+  async ensurePlatformTenant(input: { code: string; name: string; currency: string }): Promise<void> {
+    assertTenantCode(input.code);
+    await this.unitOfWork.run(this.control, async (tx, emit) => {
+      const [created] = await tx
+        .insert(tenants)
+        .values({
+          code: input.code,
+          name: input.name,
+          currency: input.currency,
+          // Rides carry their own pickup; the tenant's is unused.
+          pickupLat: 0,
+          pickupLng: 0,
+          pickupAddress: 'varies per order',
+          placement: DEFAULT_PLACEMENT,
+          ownerUserId: null,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (created) {
+        await emit(TenantRequested, {
+          aggregateId: created.code,
+          tenant: created.code,
+          payload: { code: created.code, after: summarize(created) },
+        });
+      }
+    });
   }
 
   /** FAILED → PROVISIONING, optionally on another placement, and `tenant.retried` for the provisioner. */

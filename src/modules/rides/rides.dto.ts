@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { RIDE_CLASSES } from '../fleet/vehicle-classes.js';
+
+const place = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  address: z.string().trim().min(1).max(500),
+});
+
+/** How far ahead a ride can be booked. */
+export const MAX_SCHEDULE_DAYS = 30;
+
+export const requestRideBody = z
+  .strictObject({
+    pickup: place,
+    dropoff: place,
+    vehicleClass: z.enum(RIDE_CLASSES),
+    scheduledAt: z.iso.datetime({ offset: true }).optional().describe('Book for later (ISO 8601); absent: now'),
+    note: z.string().trim().max(500).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.scheduledAt === undefined) return;
+    const at = Date.parse(body.scheduledAt);
+    if (at <= Date.now()) context.addIssue({ code: 'custom', path: ['scheduledAt'], message: 'must be in the future' });
+    if (at > Date.now() + MAX_SCHEDULE_DAYS * 86_400_000) {
+      context.addIssue({ code: 'custom', path: ['scheduledAt'], message: `at most ${MAX_SCHEDULE_DAYS} days ahead` });
+    }
+  });
+export type RequestRideBody = z.infer<typeof requestRideBody>;
