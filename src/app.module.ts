@@ -23,6 +23,7 @@ import { ProbesModule } from './modules/probes/probes.module.js';
 import { RealtimeModule } from './modules/realtime/realtime.module.js';
 import { RidesModule } from './modules/rides/rides.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
+import { TrackingModule } from './modules/tracking/tracking.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { ConsumerRegistry } from './runtime/consumer-registry.js';
 import { SchedulerRuntime } from './runtime/scheduler.runtime.js';
@@ -51,6 +52,7 @@ const features: ModuleMetadata['imports'] = [
   OrdersModule,
   NotificationsModule,
   FleetModule,
+  TrackingModule,
   RealtimeModule,
   DispatchModule,
   RidesModule,

@@ -124,6 +124,11 @@ export const envSchema = z
     /** How often the scheduler looks for orders whose payment time is up. */
     PAYMENT_EXPIRY_INTERVAL_MS: positiveInt(5_000),
 
+    /** At most one write of a driver's last-known position (driver_positions) per this many ms. */
+    DRIVER_POSITION_PERSIST_MS: positiveInt(5_000),
+    /** Online drivers who report no position for this many minutes are taken offline. */
+    DRIVER_SILENT_MINUTES: positiveInt(5),
+
     /** Outgoing mail server (`smtp://user:pass@host:587`, `smtps://…`); unset: notifications are only stored. */
     SMTP_URL: optionalUrl.refine((url) => url === undefined || /^smtps?:\/\//i.test(url), 'an smtp:// or smtps:// URL'),
     /** The sender of every notification email. */

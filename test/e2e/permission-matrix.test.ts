@@ -19,7 +19,7 @@ import { PUBLIC_METADATA, ROLES_METADATA } from '../../src/common/auth/decorator
 import { ROLES, type Role } from '../../src/common/auth/roles.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
-import { addVehicle, createVendor, decided, registerDriver } from '../support/fleet.js';
+import { addVehicle, createVendor, decided, readyDriver, registerDriver, setOnline } from '../support/fleet.js';
 import { waitFor } from '../support/wait-for.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -254,6 +254,33 @@ const ownershipCases: OwnershipCase[] = [
       );
       assert.equal(theirs.type, nobodys.type, 'indistinguishable from a driver that does not exist');
       const own = await app.request(`/api/drivers/${owner.driver.id}`, { as: owner.token });
+      assert.equal(own.status, 200);
+    },
+  },
+  {
+    route: 'GET /api/drivers/{id}/location',
+    title: "a DRIVER reading another driver's last known position",
+    async run({ app }) {
+      const vendor = await createVendor(app);
+      const owner = await readyDriver(app, vendor.id);
+      const intruder = await registerDriver(app, vendor.id);
+      assert.equal((await setOnline(app, owner.token, true)).status, 200);
+      const reported = await app.request('/api/drivers/me/location', {
+        method: 'POST',
+        json: { lat: 52.5, lng: 13.4, at: new Date().toISOString() },
+        as: owner.token,
+      });
+      assert.equal(reported.status, 202, await reported.clone().text());
+      const theirs = await expectProblem(
+        await app.request(`/api/drivers/${owner.driver.id}/location`, { as: intruder.token }),
+        404,
+      );
+      const nobodys = await expectProblem(
+        await app.request(`/api/drivers/${randomUUID()}/location`, { as: intruder.token }),
+        404,
+      );
+      assert.equal(theirs.type, nobodys.type, 'indistinguishable from a driver without a position');
+      const own = await app.request(`/api/drivers/${owner.driver.id}/location`, { as: owner.token });
       assert.equal(own.status, 200);
     },
   },

@@ -19,6 +19,7 @@ export const APP_CONSUMERS = [
   'dispatcher',
   'dispatch-order-tracker',
   'order-dispatch',
+  'driver-position-cleanup',
 ];
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */

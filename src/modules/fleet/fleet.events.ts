@@ -69,13 +69,14 @@ export const DriverWentOnline = defineEvent(
   }),
 );
 
-/** Why a driver went offline: they asked, or something they depend on stopped qualifying. */
+/** Why a driver went offline: they asked, something they depend on stopped qualifying, or they fell silent. */
 export const OFFLINE_REASONS = [
   'driver',
   'licence_rejected',
   'licence_expired',
   'vehicle_suspended',
   'vendor_suspended',
+  'silent',
 ] as const;
 export type OfflineReason = (typeof OFFLINE_REASONS)[number];
 

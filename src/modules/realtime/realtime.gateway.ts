@@ -7,7 +7,8 @@ import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 import { z } from 'zod';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
-import type { Actor } from '../../common/request-context.js';
+import { newId } from '../../common/ids.js';
+import { runInContext, type Actor } from '../../common/request-context.js';
 import { LOGGER } from '../../infra/logging/logger.js';
 import { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { OrdersService } from '../orders/orders.service.js';
@@ -30,6 +31,16 @@ type RealtimeSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMa
 export type WatchAck = { ok: true; room: string } | { ok: false; error: string };
 
 /**
+ * A client event served by a feature module: called with the socket's actor and the event's payload;
+ * what it resolves to is the ack. Refusals are answers (`{ ok: false, error }`); a throw is logged and
+ * answered `{ ok: false, error: 'unavailable' }`.
+ */
+export type SocketEventHandler = (actor: Actor, payload: unknown) => Promise<unknown>;
+
+/** The gateway's own events: no module may take them over. */
+const OWN_EVENTS = new Set(['order.watch', 'order.unwatch']);
+
+/**
  * Socket.IO on the API's HTTP server, namespace `/realtime` (DESIGN §9). The handshake must carry an
  * access token in `auth.token`, checked by the same verifier as HTTP (signature, expiry, live session,
  * role still the account's); without one the connection is refused. Each socket joins its own rooms
@@ -41,6 +52,7 @@ export type WatchAck = { ok: true; room: string } | { ok: false; error: string }
 export class RealtimeGateway implements OnApplicationShutdown {
   private server: RealtimeServer | undefined;
   private redis: Redis[] = [];
+  private readonly handlers = new Map<string, SocketEventHandler>();
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -80,9 +92,34 @@ export class RealtimeGateway implements OnApplicationShutdown {
     this.publisher.useServer(server);
   }
 
+  /**
+   * Serves a client event on every socket, so feature modules add socket events without realtime
+   * depending on them. Register at module init (sockets connected earlier do not get it); one handler
+   * per event. The handler checks the actor's role itself.
+   */
+  handle(event: string, handler: SocketEventHandler): void {
+    if (OWN_EVENTS.has(event) || this.handlers.has(event)) {
+      throw new Error(`socket event ${event} already has a handler`);
+    }
+    this.handlers.set(event, handler);
+  }
+
   private connected(socket: RealtimeSocket): void {
     const actor = socket.data.actor;
     void socket.join(ownRooms(actor));
+    for (const [event, handler] of this.handlers) {
+      socket.on(event, (...args: unknown[]) => {
+        const last = args.at(-1);
+        const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
+        const payload = ack && args.length === 1 ? undefined : args[0];
+        runInContext({ actor, requestId: newId() }, async () => handler(actor, payload))
+          .then((answer) => ack?.(answer))
+          .catch((error: unknown) => {
+            this.log.warn({ err: error, event }, 'socket event failed');
+            ack?.({ ok: false, error: 'unavailable' });
+          });
+      });
+    }
     socket.on('order.watch', (request: unknown, ack?: (answer: WatchAck) => void) => {
       this.watch(socket, actor, request)
         .then((answer) => ack?.(answer))
