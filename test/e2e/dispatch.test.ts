@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GEO_INDEX, type GeoIndexPort } from '../../src/infra/geo/geo.port.js';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { createVendor, readyDriver, setOnline, type TestDriver, type VehicleView } from '../support/fleet.js';
 import { expectProblem } from '../support/problems.js';
@@ -30,7 +29,6 @@ for (const kind of ['embedded', 'real'] as const) {
   describe(`dispatch (${kind})`, { skip: await skipUnless(kind) }, () => {
     let app: TestApp;
     let shop: Shop;
-    let geo: GeoIndexPort;
     let vendorId: string;
     const sockets: RealtimeClient[] = [];
 
@@ -43,7 +41,6 @@ for (const kind of ['embedded', 'real'] as const) {
         RIDE_DISPATCH_LEAD_MS: '1000',
       });
       shop = await Shop.open(app, `dsp_${kind.slice(0, 4)}`);
-      geo = app.ordo.app.get<GeoIndexPort>(GEO_INDEX);
       vendorId = (await createVendor(app)).id;
     });
     after(async () => {
@@ -56,17 +53,19 @@ for (const kind of ['embedded', 'real'] as const) {
       const capacity = vehicleClass === 'XL' ? 6 : vehicleClass === 'CAR' ? 1 : 4;
       const driver = await readyDriver(app, vendorId, { class: vehicleClass, capacity });
       assert.equal((await setOnline(app, driver.token, true)).status, 200);
-      await geo.upsert([{ driverId: driver.driver.id, ...at, at: new Date() }]);
+      const reported = await app.request('/api/drivers/me/location', {
+        method: 'POST',
+        json: { ...at, at: new Date().toISOString() },
+        as: driver.token,
+      });
+      assert.equal(reported.status, 202, await reported.clone().text());
       const socket = await RealtimeClient.connect(app.url, driver.token);
       sockets.push(socket);
       return { ...driver, socket };
     }
 
     async function offline(...drivers: Driver[]) {
-      for (const driver of drivers) {
-        await setOnline(app, driver.token, false);
-        await geo.remove(driver.driver.id);
-      }
+      for (const driver of drivers) assert.equal((await setOnline(app, driver.token, false)).status, 200);
     }
 
     const offerFor = (driver: Driver, orderId: string) =>
@@ -137,6 +136,27 @@ for (const kind of ['embedded', 'real'] as const) {
         await app.request(`${shop.base}/orders/${paid.id}/pickup`, { method: 'POST', as: second!.token }),
         200,
       );
+      // On the way: the driver's positions make the trail, and the customer watching the order sees them.
+      assert.deepEqual((await customerSocket.watch(shop.code, paid.id)).ok, true);
+      const start = Date.now() - 2_000;
+      const reported = await app.request('/api/drivers/me/location', {
+        method: 'POST',
+        json: {
+          positions: [0, 1, 2].map((step) => ({
+            ...east(0.6 + step * 0.5),
+            at: new Date(start + step * 1_000).toISOString(),
+          })),
+        },
+        as: second!.token,
+      });
+      assert.equal(reported.status, 202, await reported.clone().text());
+      await waitFor(
+        () =>
+          customerSocket.received.some(
+            ({ event, payload }) => event === 'order.location' && payload.orderId === paid.id,
+          ),
+        { what: 'order.location on the customer socket' },
+      );
       const delivered = await expectStatus<OrderView>(
         await app.request(`${shop.base}/orders/${paid.id}/deliver`, {
           method: 'POST',
@@ -147,6 +167,24 @@ for (const kind of ['embedded', 'real'] as const) {
       );
       assert.equal(delivered.status, 'DELIVERED');
       assert.equal(delivered.proofNote, 'left with the neighbour');
+
+      const trips = await waitFor(
+        async () => {
+          const served = await expectStatus<{ data: { orderId: string; status: string; distanceKm: number }[] }>(
+            await app.request(`/api/vehicles/${second!.vehicle.id}/trips`, { as: second!.token }),
+            200,
+          );
+          return served.data[0]?.status === 'DELIVERED' ? served.data : undefined;
+        },
+        { what: 'the trip recorded as delivered' },
+      );
+      assert.deepEqual(
+        trips.map((trip) => trip.orderId),
+        [paid.id],
+      );
+      // The trail: three fixes 0.5 km apart → about 1 km driven.
+      assert.ok(trips[0]!.distanceKm > 0.9 && trips[0]!.distanceKm < 1.1, `distance ${trips[0]!.distanceKm} km`);
+      await expectProblem(await app.request(`/api/vehicles/${second!.vehicle.id}/trips`, { as: nearest!.token }), 404);
 
       const expected = ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING', 'DRIVER_ASSIGNED', 'PICKED_UP', 'DELIVERED'];
       await customerSocket.waitForStatus(paid.id, 'DELIVERED');

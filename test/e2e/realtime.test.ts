@@ -46,11 +46,13 @@ describe('realtime (embedded, in-process)', () => {
     assert.deepEqual((await theirs.watch(shop.code, 'not-a-uuid')).ok, false);
 
     assert.equal((await shop.checkout(order, 'pay')).status, 200);
-    await mine.waitForStatus(order.id, 'PAID');
-    await merchant.waitForStatus(order.id, 'PAID');
+    // Paid, the order goes on to look for a driver.
+    await mine.waitForStatus(order.id, 'DISPATCHING');
+    await merchant.waitForStatus(order.id, 'DISPATCHING');
     // The customer got each status once per room it is in (its user room and the order's room).
-    assert.deepEqual([...new Set(mine.statuses(order.id))], ['AWAITING_PAYMENT', 'PAID']);
-    assert.deepEqual([...new Set(merchant.statuses(order.id))], ['AWAITING_PAYMENT', 'PAID']);
+    const expected = ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING'];
+    assert.deepEqual([...new Set(mine.statuses(order.id))], expected);
+    assert.deepEqual([...new Set(merchant.statuses(order.id))], expected);
     assert.deepEqual(theirs.statuses(order.id), [], 'another customer saw nothing');
   });
 });
@@ -120,10 +122,10 @@ describe(
       });
       assert.equal(pay.status, 200);
 
-      await mine.waitForStatus(placed.id, 'PAID');
-      await staff.waitForStatus(placed.id, 'PAID');
-      assert.deepEqual(mine.statuses(placed.id), ['AWAITING_PAYMENT', 'PAID']);
-      assert.deepEqual(staff.statuses(placed.id), ['AWAITING_PAYMENT', 'PAID']);
+      await mine.waitForStatus(placed.id, 'DISPATCHING');
+      await staff.waitForStatus(placed.id, 'DISPATCHING');
+      assert.deepEqual(mine.statuses(placed.id), ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING']);
+      assert.deepEqual(staff.statuses(placed.id), ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING']);
       assert.deepEqual(theirs.statuses(placed.id), []);
     });
   },

@@ -12,11 +12,19 @@ export type ServiceName = keyof typeof serviceUrls;
 
 const answers = new Map<ServiceName, Promise<boolean>>();
 
-function portAnswers(url: string): Promise<boolean> {
+/** Whether something accepts TCP connections at the URL's address; a loaded machine gets three tries. */
+async function portAnswers(url: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await connects(url)) return true;
+  }
+  return false;
+}
+
+function connects(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = createConnection({ host: hostname, port: Number(port) });
-    socket.setTimeout(1_000);
+    socket.setTimeout(3_000);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

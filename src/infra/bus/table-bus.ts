@@ -21,7 +21,10 @@ interface ClaimedRow {
  */
 export class TableBus implements BusPort {
   readonly kind = 'table' as const;
+  /** In-process wake-ups, one channel per consumer: a publish wakes only the consumers bound to its types. */
   private readonly wakeups = new EventEmitter().setMaxListeners(0);
+  /** The event types each local consumer handles, to know whom a publish concerns. */
+  private readonly localBindings = new Map<string, Set<string>>();
   private readonly loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   /** Rows being handled here, whose leases the heartbeat keeps extending. */
@@ -70,7 +73,10 @@ export class TableBus implements BusPort {
           order by e.id
           on conflict (consumer, message_id) do nothing`,
     );
-    this.wakeups.emit('message');
+    const types = new Set(envelopes.map((envelope) => envelope.type));
+    for (const [consumer, bound] of this.localBindings) {
+      if ([...types].some((type) => bound.has(type))) this.wake(consumer);
+    }
   }
 
   async sendTo(consumer: string, envelope: Envelope): Promise<void> {
@@ -80,19 +86,24 @@ export class TableBus implements BusPort {
           on conflict (consumer, message_id)
           do update set envelope = excluded.envelope, attempt = excluded.attempt, available_at = now(), locked_until = null`,
     );
-    this.wakeups.emit('message');
+    this.wake(consumer);
   }
 
   async consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void> {
     await this.declare(subscriptions);
     this.consuming = true;
+    for (const { consumer, eventTypes } of subscriptions) {
+      const bound = this.localBindings.get(consumer) ?? new Set<string>();
+      for (const type of eventTypes) bound.add(type);
+      this.localBindings.set(consumer, bound);
+    }
     for (const subscription of subscriptions) this.loops.push(this.loop(subscription, deadLetters));
     this.heartbeat ??= setInterval(() => void this.extendLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
   }
 
   async stopConsuming(): Promise<void> {
     this.consuming = false;
-    this.wakeups.emit('message');
+    for (const consumer of this.localBindings.keys()) this.wake(consumer);
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.inFlight]);
     this.loops.length = 0;
@@ -133,26 +144,33 @@ export class TableBus implements BusPort {
         mine.add(work);
         this.inFlight.add(work);
       }
-      if (claimed.length === 0 || mine.size >= this.options.prefetch) {
-        await this.waitForWork(mine);
+      // Fewer than asked for: the queue is drained for now, so wait to be woken (a publish, a handler
+      // finishing, or the idle poll) instead of claiming again at once.
+      if (claimed.length < room || mine.size >= this.options.prefetch) {
+        await this.waitForWork(subscription.consumer, mine);
       }
     }
   }
 
   /** Sleeps until a message is published here, one of ours finishes, or the idle poll interval passes. */
-  private async waitForWork(mine: Set<Promise<void>>): Promise<void> {
+  private async waitForWork(consumer: string, mine: Set<Promise<void>>): Promise<void> {
+    const channel = `message:${consumer}`;
     let onMessage: () => void = () => undefined;
     let timer: NodeJS.Timeout | undefined;
     const wake = new Promise<void>((resolve) => {
       onMessage = resolve;
       timer = setTimeout(resolve, IDLE_POLL_MS);
-      this.wakeups.once('message', onMessage);
+      this.wakeups.once(channel, onMessage);
     });
     const candidates: Promise<unknown>[] = [wake];
     if (mine.size >= this.options.prefetch) candidates.push(...mine);
     await Promise.race(candidates);
     clearTimeout(timer);
-    this.wakeups.off('message', onMessage);
+    this.wakeups.off(channel, onMessage);
+  }
+
+  private wake(consumer: string): void {
+    this.wakeups.emit(`message:${consumer}`);
   }
 
   private claim(consumer: string, limit: number): Promise<ClaimedRow[]> {

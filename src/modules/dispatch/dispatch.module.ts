@@ -5,6 +5,7 @@ import { DispatchOrderTracker } from './dispatch-order-tracker.consumer.js';
 import { DispatchService } from './dispatch.service.js';
 import { Dispatcher } from './dispatcher.consumer.js';
 import { OffersController } from './offers.controller.js';
+import { TripsController } from './trips.controller.js';
 
 /**
  * Dispatch (DESIGN §8), in the control database: jobs, offers with due times, atomic assignment, the
@@ -12,7 +13,7 @@ import { OffersController } from './offers.controller.js';
  * `driver.assigned` / `dispatch.failed`; dispatch follows the order through its events.
  */
 @Module({
-  controllers: [OffersController],
+  controllers: [OffersController, TripsController],
   providers: [DispatchService, Dispatcher, DispatchOrderTracker, DispatchDueJob, ActiveJobs],
   exports: [ActiveJobs],
 })
