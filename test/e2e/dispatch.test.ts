@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { UnitOfWork, type Emit } from '../../src/infra/bus/unit-of-work.js';
+import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../src/infra/database/sql-database.js';
+import { DispatchService } from '../../src/modules/dispatch/dispatch.service.js';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { createVendor, readyDriver, setOnline, type TestDriver, type VehicleView } from '../support/fleet.js';
 import { expectProblem } from '../support/problems.js';
@@ -264,6 +268,43 @@ for (const kind of ['embedded', 'real'] as const) {
         },
         { what: 'the payment refunded' },
       );
+    });
+
+    it('events arriving early or out of order never leave a driver stuck with a job', async () => {
+      const driver = await onlineDriver(east(0.1));
+      const dispatch = app.ordo.app.get(DispatchService);
+      const unitOfWork = app.ordo.app.get(UnitOfWork);
+      const control = app.ordo.app.get<SqlDatabase>(CONTROL_DATABASE);
+      const inControl = (work: (tx: Db, emit: Emit) => Promise<void>) => unitOfWork.run(control, work);
+      const request = (orderId: string) => ({
+        orderId,
+        kind: 'DELIVERY' as const,
+        rideClass: null,
+        pickup: east(0.1),
+        dropoff: east(1),
+      });
+
+      // Cancelled while its dispatch request was still on its way: the request, arriving after, offers nothing.
+      const early = randomUUID();
+      await inControl((tx, emit) => dispatch.orderMoved(tx, emit, shop.code, early, 'DISPATCHING', 'CANCELLED'));
+      await inControl((tx, emit) => dispatch.request(tx, emit, shop.code, request(early)));
+      const offers = await expectStatus<{ data: unknown[] }>(
+        await app.request('/api/drivers/me/offers', { as: driver.token }),
+        200,
+      );
+      assert.deepEqual(offers.data, [], 'no offer for a cancelled order');
+
+      // Delivered, then a late "picked up": the job stays finished and the driver is free for the next one.
+      const late = randomUUID();
+      await inControl((tx, emit) => dispatch.request(tx, emit, shop.code, request(late)));
+      const offer = await offerFor(driver, late);
+      await expectStatus(await act(driver, offer.offerId, 'accept'), 200);
+      await inControl((tx, emit) => dispatch.orderMoved(tx, emit, shop.code, late, 'PICKED_UP', 'DELIVERED'));
+      await inControl((tx, emit) => dispatch.orderMoved(tx, emit, shop.code, late, 'DRIVER_ASSIGNED', 'PICKED_UP'));
+      const next = randomUUID();
+      await inControl((tx, emit) => dispatch.request(tx, emit, shop.code, request(next)));
+      await offerFor(driver, next);
+      await offline(driver);
     });
 
     /** Requests a ride as the shop's customer, pays it at its checkout, and returns it. */

@@ -152,7 +152,10 @@ export class TableBus implements BusPort {
     }
   }
 
-  /** Sleeps until a message is published here, one of ours finishes, or the idle poll interval passes. */
+  /**
+   * Sleeps until a message is published here for this consumer, one of its handlers finishes (when it is
+   * full), or the idle poll interval passes (work from other processes, retries coming due, lapsed leases).
+   */
   private async waitForWork(consumer: string, mine: Set<Promise<void>>): Promise<void> {
     const channel = `message:${consumer}`;
     let onMessage: () => void = () => undefined;

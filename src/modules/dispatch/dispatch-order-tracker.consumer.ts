@@ -16,6 +16,6 @@ export class DispatchOrderTracker implements MessageHandler<OrderTransitionPaylo
   async handle(payload: OrderTransitionPayload, { tx, emit, envelope }: HandlerContext): Promise<void> {
     const to = payload.after.status;
     if (to !== 'CANCELLED' && to !== 'PICKED_UP' && to !== 'DELIVERED') return;
-    await this.dispatch.orderMoved(tx, emit, envelope.tenant!, payload.orderId, to);
+    await this.dispatch.orderMoved(tx, emit, envelope.tenant!, payload.orderId, payload.before.status, to);
   }
 }

@@ -100,15 +100,14 @@ export const dispatchRepository = {
       .orderBy(asc(dispatchOffers.createdAt));
   },
 
-  /** Open offers past their due time, claimed (`skip locked`: two schedulers never take the same). */
+  /** Open offers past their due time (not locked: the caller locks each job, then its offer, and re-checks). */
   async dueOffers(tx: Db, limit: number): Promise<Offer[]> {
     return tx
       .select()
       .from(dispatchOffers)
       .where(and(eq(dispatchOffers.status, 'PENDING'), lte(dispatchOffers.expiresAt, sql`now()`)))
       .orderBy(asc(dispatchOffers.expiresAt))
-      .limit(limit)
-      .for('update', { skipLocked: true });
+      .limit(limit);
   },
 
   /** Jobs waiting for their next search round, claimed. */

@@ -29,6 +29,8 @@ const FRESH_MS = 60_000;
 const CANDIDATES = 25;
 /** Due offers / searches handled per scheduler tick. */
 const BATCH = 50;
+/** Job statuses nothing moves on from. */
+const FINISHED: readonly string[] = ['DELIVERED', 'CANCELLED', 'FAILED'];
 
 export interface OfferView {
   id: string;
@@ -181,8 +183,7 @@ export class DispatchService {
   async accept(userId: string, offerId: string): Promise<{ orderId: string; tenant: string; status: 'ASSIGNED' }> {
     try {
       return await this.unitOfWork.run(this.control, async (tx, emit) => {
-        const { offer, driverUserId } = await this.ownOffer(tx, userId, offerId);
-        const job = (await dispatchRepository.job(tx, offer.jobId, true))!;
+        const { offer, job, driverUserId } = await this.ownOffer(tx, userId, offerId);
         if (offer.status !== 'PENDING') throw offerClosed(offer.status);
         if (offer.expiresAt <= new Date()) throw offerClosed('EXPIRED');
         if (job.status !== 'OFFERED') throw offerClosed('CLOSED');
@@ -221,8 +222,7 @@ export class DispatchService {
   /** Declines the offer; the job goes to the next candidate at once. */
   async decline(userId: string, offerId: string): Promise<{ status: 'DECLINED' }> {
     return this.unitOfWork.run(this.control, async (tx, emit) => {
-      const { offer, driverUserId } = await this.ownOffer(tx, userId, offerId);
-      const job = (await dispatchRepository.job(tx, offer.jobId, true))!;
+      const { offer, job, driverUserId } = await this.ownOffer(tx, userId, offerId);
       if (offer.status !== 'PENDING') throw offerClosed(offer.status);
       await this.closeAndMoveOn(tx, emit, offer, job, driverUserId, 'DECLINED');
       return { status: 'DECLINED' as const };
@@ -232,8 +232,11 @@ export class DispatchService {
   /** Due offers expire (each moving its job on), and due searches run. One scheduler tick. */
   async runDue(): Promise<void> {
     await this.unitOfWork.run(this.control, async (tx, emit) => {
-      for (const offer of await dispatchRepository.dueOffers(tx, BATCH)) {
-        const job = (await dispatchRepository.job(tx, offer.jobId, true))!;
+      for (const due of await dispatchRepository.dueOffers(tx, BATCH)) {
+        // Job first, then the offer (see ownOffer); re-checked, since someone may have answered it meanwhile.
+        const job = (await dispatchRepository.job(tx, due.jobId, true))!;
+        const offer = (await dispatchRepository.findOffer(tx, due.id, true))!;
+        if (offer.status !== 'PENDING' || offer.expiresAt > new Date()) continue;
         const driver = await driversRepository.find(tx, offer.driverId);
         await this.closeAndMoveOn(tx, emit, offer, job, driver!.userId, 'EXPIRED');
       }
@@ -247,11 +250,42 @@ export class DispatchService {
    * The order stopped needing a driver or moved on (cancelled, picked up, delivered): the job follows,
    * an open offer is withdrawn, and the driver is free again once the job is over.
    */
-  async orderMoved(tx: Db, emit: Emit, tenant: string, orderId: string, to: 'CANCELLED' | 'PICKED_UP' | 'DELIVERED') {
+  async orderMoved(
+    tx: Db,
+    emit: Emit,
+    tenant: string,
+    orderId: string,
+    from: string,
+    to: 'CANCELLED' | 'PICKED_UP' | 'DELIVERED',
+  ): Promise<void> {
     const job = await dispatchRepository.jobOfOrder(tx, tenant, orderId, true);
-    if (!job) return;
+    if (!job) {
+      // Cancelled while its `dispatch.requested` is still on its way: leave a CANCELLED job behind, so
+      // the dispatcher (which only searches for a job it finds SEARCHING) never offers it to anyone.
+      if (to === 'CANCELLED' && from === 'DISPATCHING') {
+        await dispatchRepository.jobOnce(tx, {
+          id: newId(),
+          tenant,
+          orderId,
+          kind: 'DELIVERY',
+          // Placeholders: a cancelled job is never searched, so its places are never read.
+          pickupLat: 0,
+          pickupLng: 0,
+          dropoffLat: 0,
+          dropoffLng: 0,
+          status: 'CANCELLED',
+          finishedAt: new Date(),
+        });
+      }
+      return;
+    }
+    // Events can arrive out of order (retries, prefetch): a finished job never moves again, and pick-up
+    // only follows assignment.
+    if (FINISHED.includes(job.status)) return;
     if (to === 'PICKED_UP') {
-      await dispatchRepository.updateJob(tx, job.id, { status: 'PICKED_UP', pickedUpAt: new Date() });
+      if (job.status === 'ASSIGNED') {
+        await dispatchRepository.updateJob(tx, job.id, { status: 'PICKED_UP', pickedUpAt: new Date() });
+      }
       return;
     }
     const open = await dispatchRepository.openOfferOfJob(tx, job.id);
@@ -290,11 +324,21 @@ export class DispatchService {
     await this.search(tx, emit, searching);
   }
 
-  private async ownOffer(tx: Db, userId: string, offerId: string): Promise<{ offer: Offer; driverUserId: string }> {
+  /**
+   * The driver's offer and its job, both locked — job first, then offer, the order every dispatch
+   * transaction takes them in (a cancel does the same), so two of them never deadlock.
+   */
+  private async ownOffer(
+    tx: Db,
+    userId: string,
+    offerId: string,
+  ): Promise<{ offer: Offer; job: Job; driverUserId: string }> {
     const driver = await driversRepository.findByUser(tx, userId);
-    const offer = await dispatchRepository.findOffer(tx, offerId, true);
-    if (!driver || !offer || offer.driverId !== driver.id) throw offerNotFound(offerId);
-    return { offer, driverUserId: driver.userId };
+    const seen = await dispatchRepository.findOffer(tx, offerId);
+    if (!driver || !seen || seen.driverId !== driver.id) throw offerNotFound(offerId);
+    const job = (await dispatchRepository.job(tx, seen.jobId, true))!;
+    const offer = (await dispatchRepository.findOffer(tx, offerId, true))!;
+    return { offer, job, driverUserId: driver.userId };
   }
 }
 

@@ -11,10 +11,15 @@ export const HOLDS_SALE: readonly OrderStatus[] = ['PAID', 'SCHEDULED', 'DISPATC
 type StockMove = (tx: Db, productId: string, quantity: number) => Promise<StockResult>;
 
 async function moveAll(tx: Db, orderId: string, move: StockMove, what: string): Promise<void> {
+  // Product id order, as reservations take them: two orders moving the same products never deadlock.
+  const totals = new Map<string, number>();
   for (const item of await ordersRepository.items(tx, orderId)) {
-    const result = await move(tx, item.productId, item.quantity);
+    totals.set(item.productId, (totals.get(item.productId) ?? 0) + item.quantity);
+  }
+  for (const [productId, quantity] of [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const result = await move(tx, productId, quantity);
     // The order's own reservation is missing: stock and orders disagree, which must never pass silently.
-    if (!result.ok) throw new Error(`Cannot ${what} ${item.quantity} of ${item.productId} for order ${orderId}`);
+    if (!result.ok) throw new Error(`Cannot ${what} ${quantity} of ${productId} for order ${orderId}`);
   }
 }
 

@@ -21,7 +21,15 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
   controllers: [OrdersController, CustomerOrdersController],
-  providers: [OrdersService, OrderValidator, OrderStockCache, OrderPayments, OrderDispatch, PaymentExpiryJob, ScheduledRidesJob],
+  providers: [
+    OrdersService,
+    OrderValidator,
+    OrderStockCache,
+    OrderPayments,
+    OrderDispatch,
+    PaymentExpiryJob,
+    ScheduledRidesJob,
+  ],
   exports: [OrdersService],
 })
 export class OrdersModule {}

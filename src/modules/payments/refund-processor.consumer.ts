@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
 import type { Envelope } from '../../infra/bus/envelope.js';
 import { PermanentFailure } from '../../infra/bus/permanent-failure.js';
-import { ReadyTenants } from '../tenants/ready-tenants.js';
+import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { RefundRequested, type RefundRequestedPayload } from './payments.events.js';
 import { PaymentsService } from './payments.service.js';
 
@@ -19,13 +19,14 @@ export const REFUND_PROCESSOR = 'refund-processor';
 export class RefundProcessor implements MessageHandler<RefundRequestedPayload, { providerRef: string } | null> {
   constructor(
     @Inject(PaymentsService) private readonly payments: PaymentsService,
-    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
+    @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
   ) {}
 
   async prepare({ refundId }: RefundRequestedPayload, envelope: Envelope) {
-    const tenant = envelope.tenant ? await this.tenants.find(envelope.tenant) : undefined;
-    if (!tenant) throw new PermanentFailure(`refund.requested for unknown tenant ${String(envelope.tenant)}`);
-    const found = await tenant.db.transaction((tx) => this.payments.findRefund(tx, refundId));
+    if (!envelope.tenant) throw new PermanentFailure('refund.requested without a tenant');
+    // Not ReadyTenants: a refund must go out even if the tenant was suspended since (its database still is).
+    const db = await this.databases.forTenant(envelope.tenant);
+    const found = await db.transaction((tx) => this.payments.findRefund(tx, refundId));
     if (!found) throw new PermanentFailure(`refund ${refundId} does not exist`);
     if (found.refund.status === 'SUCCEEDED') return null;
     return this.payments.refundThroughProvider(found.refund, found.payment);
