@@ -304,6 +304,8 @@ for (const kind of ['embedded', 'real'] as const) {
       const next = randomUUID();
       await inControl((tx, emit) => dispatch.request(tx, emit, shop.code, request(next)));
       await offerFor(driver, next);
+      // Leave nothing searching behind for the next tests' drivers.
+      await inControl((tx, emit) => dispatch.orderMoved(tx, emit, shop.code, next, 'DISPATCHING', 'CANCELLED'));
       await offline(driver);
     });
 
@@ -336,7 +338,8 @@ for (const kind of ['embedded', 'real'] as const) {
     }
 
     it('a ride goes to the nearest driver of the booked class only; the rider sees every status', async () => {
-      const start = { lat: 52.5, lng: 13.3 };
+      // Far from the shop (Munich), so no delivery job of another test can reach these drivers.
+      const start = { lat: 48.14, lng: 11.58 };
       const near = (km: number) => ({ lat: start.lat, lng: start.lng + km / 67.9 });
       const car = await onlineDriver(near(0.1), 'CAR');
       const comfort = await onlineDriver(near(0.2), 'COMFORT');
@@ -349,7 +352,7 @@ for (const kind of ['embedded', 'real'] as const) {
           method: 'POST',
           json: {
             pickup: { ...start, address: 'Pickup street 1' },
-            dropoff: { lat: 52.52, lng: 13.35, address: 'Dropoff street 2' },
+            dropoff: { lat: 48.16, lng: 11.6, address: 'Dropoff street 2' },
             vehicleClass: 'ECONOMY',
           },
           as: shop.shopper.token,
@@ -358,7 +361,7 @@ for (const kind of ['embedded', 'real'] as const) {
       );
       const ride = await paidRide({
         pickup: { ...start, address: 'Pickup street 1' },
-        dropoff: { lat: 52.52, lng: 13.35, address: 'Dropoff street 2' },
+        dropoff: { lat: 48.16, lng: 11.6, address: 'Dropoff street 2' },
         vehicleClass: 'ECONOMY',
       });
       assert.equal(ride.total, quote.amount, 'charged what was quoted');
@@ -387,11 +390,11 @@ for (const kind of ['embedded', 'real'] as const) {
     });
 
     it('a scheduled ride waits in SCHEDULED and is dispatched shortly before its time', async () => {
-      const start = { lat: 52.45, lng: 13.2 };
+      const start = { lat: 50.11, lng: 8.68 }; // Frankfurt: alone with its driver
       const xl = await onlineDriver({ lat: start.lat, lng: start.lng + 0.003 }, 'XL');
       const ride = await paidRide({
         pickup: { ...start, address: 'Airport 1' },
-        dropoff: { lat: 52.5, lng: 13.4, address: 'Hotel 2' },
+        dropoff: { lat: 50.05, lng: 8.57, address: 'Hotel 2' },
         vehicleClass: 'XL',
         scheduledAt: new Date(Date.now() + 4_000).toISOString(),
       });
