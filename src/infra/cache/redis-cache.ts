@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CacheLock, CachePort, CacheSetOptions, RateLimitResult } from './cache.port.js';
+import { closeRedis, redisAnswers } from '../redis/redis-lifecycle.js';
 
 export interface RedisCacheOptions {
   url: string;
@@ -161,25 +162,12 @@ export class RedisCache implements CachePort {
     });
   }
 
-  async isHealthy(): Promise<boolean> {
-    await this.firstConnect;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  isHealthy(): Promise<boolean> {
+    return redisAnswers(this.redis, this.firstConnect);
   }
 
-  async close(): Promise<void> {
-    if (this.redis.status === 'ready') {
-      try {
-        await this.redis.quit(); // lets in-flight replies arrive
-        return;
-      } catch {
-        // fall through: the connection died while quitting
-      }
-    }
-    this.redis.disconnect(); // also stops the reconnect loop, so a down Redis cannot hang shutdown
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 
   private key(kind: 'v' | 'tag' | 'lock' | 'rl', key: string): string {

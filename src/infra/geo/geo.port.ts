@@ -76,4 +76,7 @@ export class GeoIndexUnavailableError extends Error {
   override readonly name = 'GeoIndexUnavailableError';
 }
 
+/** A position at most this old counts as live: matching uses only these (DESIGN §8). */
+export const LIVE_POSITION_MS = 60_000;
+
 export const GEO_INDEX = Symbol('GEO_INDEX');

@@ -16,6 +16,7 @@ import {
   type NearbyDriver,
   type NearestQuery,
 } from './geo.port.js';
+import { closeRedis, redisAnswers } from '../redis/redis-lifecycle.js';
 
 export interface RedisGeoIndexOptions {
   url: string;
@@ -279,25 +280,12 @@ export class RedisGeoIndex implements GeoIndexPort {
     );
   }
 
-  async isHealthy(): Promise<boolean> {
-    await this.firstConnect;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  isHealthy(): Promise<boolean> {
+    return redisAnswers(this.redis, this.firstConnect);
   }
 
-  async close(): Promise<void> {
-    if (this.redis.status === 'ready') {
-      try {
-        await this.redis.quit(); // lets in-flight replies arrive
-        return;
-      } catch {
-        // fall through: the connection died while quitting
-      }
-    }
-    this.redis.disconnect(); // also stops the reconnect loop, so a down Redis cannot hang shutdown
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 
   /** `limit` 0: every fresh driver within the radius, searched in one go. */

@@ -7,7 +7,7 @@ import { ProblemException } from '../../common/http/problem-exception.js';
 import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
-import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
+import { GEO_INDEX, LIVE_POSITION_MS, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { dispatchableDrivers } from '../fleet/dispatchable-drivers.js';
 import { driversRepository } from '../fleet/drivers.repository.js';
 import type { RideClass, ServiceRequest } from '../fleet/vehicle-classes.js';
@@ -23,8 +23,6 @@ import {
 } from './dispatch.events.js';
 import { dispatchRepository, type Job, type Offer } from './dispatch.repository.js';
 
-/** A driver's position counts for matching only this long after it was reported (DESIGN §8). */
-const FRESH_MS = 60_000;
 /** Nearest drivers looked at per radius; busy and ineligible ones are skipped. */
 const CANDIDATES = 25;
 /** Due offers / searches handled per scheduler tick. */
@@ -84,9 +82,9 @@ export class DispatchService {
     const offered = await dispatchRepository.offeredDrivers(tx, job.id);
     const pickup = { lat: job.pickupLat, lng: job.pickupLng };
     for (const radiusKm of this.env.DISPATCH_RADII_KM) {
-      const near = (await this.geo.nearest({ ...pickup, radiusKm, limit: CANDIDATES, freshWithinMs: FRESH_MS })).filter(
-        (driver) => !offered.has(driver.driverId),
-      );
+      const near = (
+        await this.geo.nearest({ ...pickup, radiusKm, limit: CANDIDATES, freshWithinMs: LIVE_POSITION_MS })
+      ).filter((driver) => !offered.has(driver.driverId));
       if (near.length === 0) continue;
       const ids = near.map((driver) => driver.driverId);
       const [eligible, busy] = await Promise.all([

@@ -3,21 +3,7 @@ import type { Emit } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import type { EventDefinition } from '../../infra/bus/envelope.js';
 import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } from './order-states.js';
-import {
-  OrderCancelled,
-  OrderDelivered,
-  OrderDispatchFailed,
-  OrderDispatching,
-  OrderDriverAssigned,
-  OrderExpired,
-  OrderPaid,
-  OrderPaymentFailed,
-  OrderPickedUp,
-  OrderRejected,
-  OrderScheduled,
-  OrderValidated,
-  type OrderTransitionPayload,
-} from './orders.events.js';
+import { ORDER_STATUS_EVENTS, type OrderTransitionPayload } from './orders.events.js';
 import { settleStock } from './order-stock.js';
 import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
 
@@ -27,21 +13,8 @@ export interface OrderActor {
   role: string;
 }
 
-/** The event each target status emits. Statuses added by later slices (dispatch) add theirs here. */
-const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPayload>>> = {
-  AWAITING_PAYMENT: OrderValidated,
-  REJECTED: OrderRejected,
-  PAID: OrderPaid,
-  PAYMENT_FAILED: OrderPaymentFailed,
-  EXPIRED: OrderExpired,
-  SCHEDULED: OrderScheduled,
-  DISPATCHING: OrderDispatching,
-  DRIVER_ASSIGNED: OrderDriverAssigned,
-  DISPATCH_FAILED: OrderDispatchFailed,
-  PICKED_UP: OrderPickedUp,
-  DELIVERED: OrderDelivered,
-  CANCELLED: OrderCancelled,
-};
+/** The event each target status emits (the table lives with the events, in orders.events.ts). */
+const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPayload>>> = ORDER_STATUS_EVENTS;
 
 export interface TransitionRequest {
   tenant: string;

@@ -1,21 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Consumer, type MessageHandler } from '../../infra/bus/consumer.js';
 import type { Envelope } from '../../infra/bus/envelope.js';
-import {
-  OrderCancelled,
-  OrderDelivered,
-  OrderDispatchFailed,
-  OrderDispatching,
-  OrderDriverAssigned,
-  OrderExpired,
-  OrderPaid,
-  OrderPaymentFailed,
-  OrderPickedUp,
-  OrderRejected,
-  OrderScheduled,
-  OrderValidated,
-  type OrderTransitionPayload,
-} from '../orders/orders.events.js';
+import { ORDER_STATUS_EVENTS, type OrderTransitionPayload } from '../orders/orders.events.js';
 import { RealtimePublisher } from './realtime-publisher.js';
 import { rooms } from './realtime-rooms.js';
 
@@ -39,20 +25,7 @@ export interface OrderStatusMessage {
 @Injectable()
 @Consumer({
   name: 'order-status-fanout',
-  events: [
-    OrderValidated,
-    OrderRejected,
-    OrderPaid,
-    OrderPaymentFailed,
-    OrderExpired,
-    OrderCancelled,
-    OrderScheduled,
-    OrderDispatching,
-    OrderDriverAssigned,
-    OrderDispatchFailed,
-    OrderPickedUp,
-    OrderDelivered,
-  ],
+  events: Object.values(ORDER_STATUS_EVENTS),
   scope: 'tenant',
 })
 export class OrderStatusFanout implements MessageHandler<OrderTransitionPayload> {

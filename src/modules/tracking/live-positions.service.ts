@@ -5,7 +5,7 @@ import type { FieldError } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import type { Actor } from '../../common/request-context.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
-import { GEO_INDEX, GeoIndexUnavailableError, type GeoIndexPort } from '../../infra/geo/geo.port.js';
+import { GEO_INDEX, GeoIndexUnavailableError, LIVE_POSITION_MS, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { ActiveJobs } from '../dispatch/active-jobs.js';
 import { RealtimePublisher } from '../realtime/realtime-publisher.js';
 import { rooms } from '../realtime/realtime-rooms.js';
@@ -13,9 +13,6 @@ import { RealtimeGateway } from '../realtime/realtime.gateway.js';
 import { driverPositionsRepository } from './driver-positions.repository.js';
 import { parseLocation, type Fix, type LastKnownPosition } from './location.dto.js';
 import { driverOffline, liveIndexUnavailable, noKnownPosition, notADriver } from './tracking-problems.js';
-
-/** A fix at most this old counts as live (DESIGN §8: matching wants positions no older than 60 s). */
-export const LIVE_WITHIN_MS = 60_000;
 
 /** What `order.location` carries to the sockets watching an order. */
 export interface OrderLocationMessage {
@@ -105,7 +102,7 @@ export class LivePositions implements OnModuleInit {
       heading: row.heading,
       speed: row.speed,
       at: row.at.toISOString(),
-      live: indexed !== undefined && Date.now() - indexed.at.getTime() <= LIVE_WITHIN_MS,
+      live: indexed !== undefined && Date.now() - indexed.at.getTime() <= LIVE_POSITION_MS,
     };
   }
 
