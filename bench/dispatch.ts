@@ -9,7 +9,7 @@
 // - update ×N: a batch of N drivers' positions per call (the REST batch), against a raw N-member GEOADD.
 // Drivers move a few metres per update, so most updates stay in their cell, as real ones do.
 import { Redis } from 'ioredis';
-import type { DriverPosition, GeoIndexPort } from '../src/infra/geo/geo.port.js';
+import { LIVE_POSITION_MS, type DriverPosition, type GeoIndexPort } from '../src/infra/geo/geo.port.js';
 import { MemoryGeoIndex } from '../src/infra/geo/memory-geo-index.js';
 import { RedisGeoIndex } from '../src/infra/geo/redis-geo-index.js';
 import {
@@ -17,25 +17,25 @@ import {
   formatNumber,
   formatTable,
   machineInfo,
-  measurement,
   now,
   progress,
   round,
   runConcurrently,
+  medianRound,
   serviceAnswers,
+  serviceUrls,
+  timeConcurrently,
   uniqueSuffix,
   writeResults,
   type Measurement,
 } from './support.js';
 
-/** BENCH_REDIS_URL, else the address the test suites use. */
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = serviceUrls.redis;
 
 /** The box drivers and queries are spread over: 30 × 30 km around Berlin's centre. */
 const CITY = { lat: 52.52, lng: 13.405, halfSideKm: 15 };
 const RADIUS_KM = 3;
 const LIMIT = 10;
-const FRESH_MS = 60_000;
 /** Most a driver moves between two updates (about 10 m/s for 5 s). */
 const STEP_KM = 0.05;
 
@@ -120,7 +120,7 @@ export async function run(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
-    parameters: { ...params, city: CITY, radiusKm: RADIUS_KM, limit: LIMIT, freshWithinMs: FRESH_MS },
+    parameters: { ...params, city: CITY, radiusKm: RADIUS_KM, limit: LIMIT, freshWithinMs: LIVE_POSITION_MS },
     checks,
     rows,
   });
@@ -217,7 +217,7 @@ async function measureSize(
     }
     const rows: Row[] = [];
     for (const workload of workloads) {
-      for (const [adapter] of adapters) rows.push(medianRound(rounds.get(`${workload}|${adapter}`) ?? []));
+      for (const [adapter] of adapters) rows.push(medianRow(rounds.get(`${workload}|${adapter}`) ?? []));
     }
     return { rows, check };
   } finally {
@@ -265,7 +265,7 @@ function makeOperations(
             ...pick(i),
             radiusKm: RADIUS_KM,
             limit: LIMIT,
-            freshWithinMs: FRESH_MS,
+            freshWithinMs: LIVE_POSITION_MS,
             now: new Date(loadedAt),
           }),
         raw: (raw, i) => raw.nearest(pick(i)),
@@ -333,7 +333,7 @@ async function agreement(memory: GeoIndexPort, redis: GeoIndexPort, random: () =
   let withinRounding = 0;
   const total = 200;
   for (let i = 0; i < total; i++) {
-    const query = { ...pointIn(random), radiusKm: RADIUS_KM, limit: LIMIT, freshWithinMs: FRESH_MS };
+    const query = { ...pointIn(random), radiusKm: RADIUS_KM, limit: LIMIT, freshWithinMs: LIVE_POSITION_MS };
     const a = await memory.nearest({ ...query, now: new Date(loadedAt) });
     const b = await redis.nearest({ ...query, now: new Date(loadedAt) });
     if (a.length !== b.length) continue;
@@ -355,14 +355,7 @@ async function time(
   await runConcurrently(Math.min(params.warmup, count), concurrency, async (i) => {
     await operation(count - 1 - i); // warm up on the last operations, so the measured ones start cold-free
   });
-  const latencies: number[] = [];
-  const start = now();
-  await runConcurrently(count, concurrency, async (i) => {
-    const began = now();
-    await operation(i);
-    latencies.push(now() - began);
-  });
-  return measurement(count, now() - start, latencies);
+  return timeConcurrently(count, concurrency, operation);
 }
 
 /** Counts positions, not calls, for batched updates; latencies stay per call. */
@@ -372,15 +365,12 @@ function scaled(measured: Measurement, perCall: number): Measurement {
 }
 
 /** The round with the median ratio stands for the row, its figures consistent with each other. */
-function medianRound(rounds: Row[]): Row {
+function medianRow(rounds: Row[]): Row {
   const last = rounds.at(-1)!;
   const ok = rounds.filter((row) => row.status === 'ok');
   if (ok.length !== rounds.length || rounds.length === 1) return last;
-  const sorted = [...ok].sort((a, b) => (a.ratio ?? a.measured!.perSecond) - (b.ratio ?? b.measured!.perSecond));
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  const range: [number, number] | undefined =
-    median.ratio === undefined ? undefined : [sorted[0]!.ratio ?? 0, sorted.at(-1)!.ratio ?? 0];
-  return { ...median, ...(range && { ratioRange: range }), rounds };
+  const { median, range } = medianRound(ok, (row) => row.ratio ?? row.measured!.perSecond);
+  return { ...median, ...(median.ratio !== undefined && { ratioRange: range }), rounds };
 }
 
 function failedRow(size: number, error: unknown): Row {

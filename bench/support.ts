@@ -89,13 +89,13 @@ export async function runConcurrently(
 export async function timeConcurrently(
   count: number,
   concurrency: number,
-  operation: () => Promise<void>,
+  operation: (index: number) => Promise<unknown>,
 ): Promise<Measurement> {
   const latencies: number[] = [];
   const start = now();
-  await runConcurrently(count, concurrency, async () => {
+  await runConcurrently(count, concurrency, async (index) => {
     const began = now();
-    await operation();
+    await operation(index);
     latencies.push(now() - began);
   });
   return measurement(count, now() - start, latencies);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CacheLock, CachePort, CacheSetOptions, RateLimitResult } from './cache.port.js';
-import { closeRedis, redisAnswers } from '../redis/redis-lifecycle.js';
+import { closeRedis, redisAnswers, settleFirstConnect } from '../redis/redis-lifecycle.js';
 
 export interface RedisCacheOptions {
   url: string;
@@ -84,7 +84,7 @@ export class RedisCache implements CachePort {
       this.degraded = false;
       this.options.logger?.info('cache: Redis is reachable again');
     });
-    this.firstConnect = this.settleFirstConnect();
+    this.firstConnect = settleFirstConnect(this.redis, FIRST_CONNECT_WAIT_MS);
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -213,23 +213,6 @@ export class RedisCache implements CachePort {
       { err: error, operation: what },
       'cache: Redis unavailable; serving misses, dropping writes, allowing rate-limited calls',
     );
-  }
-
-  /**
-   * Without an offline queue, calls made while the first connection is still opening would all miss;
-   * so they wait for it to settle (ready, or failed), but never longer than FIRST_CONNECT_WAIT_MS.
-   */
-  private settleFirstConnect(): Promise<void> {
-    return new Promise((resolve) => {
-      const settle = () => {
-        clearTimeout(timer);
-        for (const event of ['ready', 'error', 'end'] as const) this.redis.off(event, settle);
-        resolve();
-      };
-      const timer = setTimeout(settle, FIRST_CONNECT_WAIT_MS);
-      timer.unref();
-      for (const event of ['ready', 'error', 'end'] as const) this.redis.once(event, settle);
-    });
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type NearbyDriver,
   type NearestQuery,
 } from './geo.port.js';
-import { closeRedis, redisAnswers } from '../redis/redis-lifecycle.js';
+import { closeRedis, redisAnswers, settleFirstConnect } from '../redis/redis-lifecycle.js';
 
 export interface RedisGeoIndexOptions {
   url: string;
@@ -211,7 +211,7 @@ export class RedisGeoIndex implements GeoIndexPort {
       },
     }) as Redis & Scripts;
     this.redis.on('error', (error: Error) => this.warn(error));
-    this.firstConnect = this.settleFirstConnect();
+    this.firstConnect = settleFirstConnect(this.redis, FIRST_CONNECT_WAIT_MS);
   }
 
   async upsert(positions: readonly DriverPosition[]): Promise<number> {
@@ -355,20 +355,6 @@ export class RedisGeoIndex implements GeoIndexPort {
       { err: error },
       'geo index: Redis unavailable; driver positions cannot be read or written',
     );
-  }
-
-  /** As the cache: calls made while the first connection opens wait for it (at most FIRST_CONNECT_WAIT_MS). */
-  private settleFirstConnect(): Promise<void> {
-    return new Promise((resolve) => {
-      const settle = () => {
-        clearTimeout(timer);
-        for (const event of ['ready', 'error', 'end'] as const) this.redis.off(event, settle);
-        resolve();
-      };
-      const timer = setTimeout(settle, FIRST_CONNECT_WAIT_MS);
-      timer.unref();
-      for (const event of ['ready', 'error', 'end'] as const) this.redis.once(event, settle);
-    });
   }
 }
 

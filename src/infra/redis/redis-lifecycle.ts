@@ -22,3 +22,21 @@ export async function closeRedis(redis: Redis): Promise<void> {
   }
   redis.disconnect(); // also stops the reconnect loop, so a down Redis cannot hang shutdown
 }
+
+/**
+ * Resolves once the first connection attempt has settled (ready, failed or ended), but after
+ * `maxWaitMs` at the latest. Without an offline queue, calls made while the connection is still
+ * opening would all fail; they await this first instead.
+ */
+export function settleFirstConnect(redis: Redis, maxWaitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      clearTimeout(timer);
+      for (const event of ['ready', 'error', 'end'] as const) redis.off(event, settle);
+      resolve();
+    };
+    const timer = setTimeout(settle, maxWaitMs);
+    timer.unref();
+    for (const event of ['ready', 'error', 'end'] as const) redis.once(event, settle);
+  });
+}
