@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { customer, person, type Person } from '../support/people.js';
 import { waitFor } from '../support/wait-for.js';
+import { expectStatus } from '../support/problems.js';
 
 interface AddressView {
   id: string;
@@ -25,13 +26,6 @@ interface ProblemBody {
 }
 
 const HOME = { label: 'Home', address: 'Torstraße 1, 10119 Berlin', lat: 52.529, lng: 13.401, notes: 'Door code 1234' };
-
-async function expectStatus<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  if (status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 for (const kind of ['embedded', 'real'] as const) {
   describe(`customer profile and addresses (${kind})`, { skip: await skipUnless(kind) }, () => {

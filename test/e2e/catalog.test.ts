@@ -6,6 +6,7 @@ import { reserveStock } from '../../src/modules/catalog/stock.repository.js';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { customer, person, readyTenant, type Person } from '../support/people.js';
 import { waitFor } from '../support/wait-for.js';
+import { expectStatus } from '../support/problems.js';
 
 interface ProductView {
   id: string;
@@ -39,13 +40,6 @@ interface AuditEntry {
 }
 
 const json = async <T>(response: Response): Promise<T> => (await response.json()) as T;
-
-async function expectStatus<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  if (status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 for (const kind of ['embedded', 'real'] as const) {
   describe(`catalog and stock (${kind})`, { skip: await skipUnless(kind) }, () => {

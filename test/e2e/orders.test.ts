@@ -7,6 +7,7 @@ import { deliveryFee, haversineKm } from '../../src/modules/orders/delivery-fee.
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
 import { customer, readyTenant, type Person } from '../support/people.js';
 import { waitFor } from '../support/wait-for.js';
+import { expectStatus } from '../support/problems.js';
 
 interface Order {
   id: string;
@@ -43,13 +44,6 @@ interface ProblemBody {
 
 const PICKUP = { lat: 52.52, lng: 13.405 };
 const DROPOFF = { lat: 52.53, lng: 13.42, address: 'Torstraße 1, Berlin' };
-
-async function expectStatus<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  if (status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 for (const kind of ['embedded', 'real'] as const) {
   describe(`orders (${kind})`, { skip: await skipUnless(kind) }, () => {

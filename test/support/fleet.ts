@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { newId } from '../../src/common/ids.js';
 import type { TestApp } from './app.js';
 import { waitFor } from './wait-for.js';
+import { expectStatus } from './problems.js';
+
+export { expectStatus };
 
 // Fleet test data through the public API: vendors, drivers (customers who registered), vehicles.
 
@@ -89,13 +92,6 @@ export const VALID_VEHICLE = {
   capacity: 4,
   documents: { insuranceExpiry: daysFromToday(365), inspectionExpiry: daysFromToday(365) },
 };
-
-export async function expectStatus<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  if (status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 export async function createVendor(app: TestApp, overrides: Record<string, unknown> = {}): Promise<VendorView> {
   return expectStatus<VendorView>(

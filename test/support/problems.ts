@@ -14,3 +14,11 @@ export async function expectProblem(response: Response, status: number): Promise
   assert.equal(typeof body.title, 'string');
   return body;
 }
+
+/** Reads the JSON body after checking the status (the body is in the failure message); errors must be problem+json. */
+export async function expectStatus<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
+  if (status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -4,6 +4,9 @@ import { customer, readyTenant, type Person } from './people.js';
 import { waitFor } from './wait-for.js';
 import { SandboxProvider } from '../../src/modules/payments/sandbox/sandbox-provider.js';
 import { SIGNATURE_HEADER } from '../../src/modules/payments/sandbox/webhook-signature.js';
+import { expectStatus } from './problems.js';
+
+export { expectStatus };
 
 // A READY shop with a merchant, a customer and helpers to sell to them through the public API:
 // for suites about what happens to an order after it is placed (payments, notifications, dispatch).
@@ -26,13 +29,6 @@ export interface ShopOrder {
   payment: Checkout | null;
   cancelReason: string | null;
   items: { productId: string; quantity: number }[];
-}
-
-/** Reads the JSON body after checking the status (with the body in the failure message). */
-export async function expectStatus<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 export class Shop {

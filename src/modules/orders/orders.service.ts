@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
 import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
-import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
+import type { Db } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { CatalogCache } from '../catalog/catalog-cache.js';
 import { productsRepository } from '../catalog/products.repository.js';
@@ -13,7 +12,7 @@ import { ProblemException } from '../../common/http/problem-exception.js';
 import { AddressesService } from '../customers/addresses.service.js';
 import { PaymentsService } from '../payments/payments.service.js';
 import type { TenantContext } from '../tenants/tenant-scope.js';
-import { tenants } from '../tenants/tenants.tables.js';
+import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
 import { transitionOrder } from './order-transitions.js';
 import { orderEventView, orderSummary, orderView } from './order-view.js';
@@ -57,7 +56,7 @@ export class OrdersService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(CatalogCache) private readonly catalog: CatalogCache,
     @Inject(AddressesService) private readonly addresses: AddressesService,
-    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
     @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
@@ -217,13 +216,11 @@ export class OrdersService {
    * control database fed by the order events.
    */
   async listForCustomer(customerId: string, query: PaginationQuery): Promise<Page<OrderSummary>> {
-    const ready = await this.control.transaction((tx) =>
-      tx.select({ code: tenants.code }).from(tenants).where(eq(tenants.status, 'READY')).orderBy(tenants.code),
-    );
+    const ready = await this.tenants.readyCodes();
     const needed = query.page * query.per_page;
     let total = 0;
     const candidates: { order: Order; tenant: string }[] = [];
-    for (const { code } of ready) {
+    for (const code of ready) {
       const db = await this.databases.forTenant(code);
       const result = await db.transaction((tx) => ordersRepository.page(tx, { customerId }, needed, 0));
       total += result.total;

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
-import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import { LOGGER } from '../../infra/logging/logger.js';
 import { Scheduled, type ScheduledJob } from '../../infra/scheduling/scheduled-job.js';
 import { PaymentsService } from '../payments/payments.service.js';
-import { tenants } from '../tenants/tenants.tables.js';
+import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { transitionOrder, type OrderActor } from './order-transitions.js';
 import { ordersRepository } from './orders.repository.js';
 
@@ -26,7 +24,7 @@ const BATCH = 100;
 @Scheduled({ name: 'payment-expiry', everyMs: (env) => env.PAYMENT_EXPIRY_INTERVAL_MS })
 export class PaymentExpiryJob implements ScheduledJob {
   constructor(
-    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
@@ -34,10 +32,7 @@ export class PaymentExpiryJob implements ScheduledJob {
   ) {}
 
   async run(): Promise<void> {
-    const ready = await this.control.transaction((tx) =>
-      tx.select({ code: tenants.code }).from(tenants).where(eq(tenants.status, 'READY')),
-    );
-    for (const { code } of ready) {
+    for (const code of await this.tenants.readyCodes()) {
       // One tenant failing (its server down) must not stop the others from expiring.
       await this.expireIn(code).catch((error: unknown) =>
         this.log.error({ err: error, tenant: code }, 'payment expiry failed for a tenant'),

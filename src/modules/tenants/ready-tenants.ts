@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { eq } from 'drizzle-orm';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode } from '../../infra/database/tenant-code.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
 import type { TenantContext } from './tenant-scope.js';
 import { tenantsRepository, type Tenant } from './tenants.repository.js';
+import { tenants } from './tenants.tables.js';
 
 export type TenantLookup = { ok: true; tenant: TenantContext } | { ok: false; status: Tenant['status'] | 'UNKNOWN' };
 
@@ -34,6 +36,14 @@ export class ReadyTenants {
         db: await this.databases.forTenant(code),
       },
     };
+  }
+
+  /** Codes of every READY tenant, in code order: for work that visits each tenant (reads, due-time jobs). */
+  async readyCodes(): Promise<string[]> {
+    const rows = await this.control.transaction((tx) =>
+      tx.select({ code: tenants.code }).from(tenants).where(eq(tenants.status, 'READY')).orderBy(tenants.code),
+    );
+    return rows.map((row) => row.code);
   }
 
   async find(code: string): Promise<TenantContext | undefined> {
