@@ -346,8 +346,8 @@ async function measureBus(
   // `deliver` resolves once the handler's transaction (with its inbox row) has committed: "handled".
   const subscription: Subscription = {
     ...inner,
-    deliver: async (envelope) => {
-      await inner.deliver(envelope);
+    deliver: async (envelope, signal) => {
+      await inner.deliver(envelope, signal);
       if (!handledAt.has(envelope.id)) handledAt.set(envelope.id, now());
     },
   };

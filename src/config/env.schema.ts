@@ -84,6 +84,8 @@ export const envSchema = z
         return delays;
       }),
     BUS_LEASE_MS: positiveInt(30_000),
+    /** A delivery still running after this fails into the retry tiers, its transaction rolled back. */
+    BUS_HANDLER_TIMEOUT_MS: positiveInt(60_000),
     OUTBOX_SWEEP_INTERVAL_MS: positiveInt(2_000),
 
     REDIS_URL: optionalUrl,

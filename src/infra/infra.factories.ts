@@ -50,7 +50,12 @@ export function createTenantDatabases(env: Env, control: SqlDatabase, log: Logge
 }
 
 export function busOptions(env: Env): BusOptions {
-  return { namespace: env.BUS_NAMESPACE, retryDelaysMs: env.BUS_RETRY_DELAYS_MS, prefetch: env.BUS_PREFETCH };
+  return {
+    namespace: env.BUS_NAMESPACE,
+    retryDelaysMs: env.BUS_RETRY_DELAYS_MS,
+    prefetch: env.BUS_PREFETCH,
+    handlerTimeoutMs: env.BUS_HANDLER_TIMEOUT_MS,
+  };
 }
 
 /** RabbitMQ when RABBITMQ_URL is set, queue tables in the control database otherwise. */

@@ -212,6 +212,42 @@ export function busTransportContract(name: string, skip: () => false | string, f
       assert.equal(most, 2);
     });
 
+    it('fails a delivery past its deadline into the retry tiers and frees its prefetch slot', async (t) => {
+      t.after(dispose);
+      const bus = await open({ prefetch: 1, handlerTimeoutMs: 300 });
+      const stuck = envelope();
+      const next = envelope();
+      const seen: { id: string; attempt: number; aborted: boolean }[] = [];
+      let abortedSignals = 0;
+      await bus.consume(
+        [
+          subscription('alpha', async (e, signal) => {
+            seen.push({ id: e.id, attempt: e.attempt, aborted: signal.aborted });
+            if (e.id === stuck.id && e.attempt === 1) {
+              signal.addEventListener('abort', () => (abortedSignals += 1));
+              await new Promise(() => undefined); // never settles
+            }
+          }),
+        ],
+        recordingSink(),
+      );
+      await bus.publish([stuck, next]);
+      await waitFor(() => seen.some((s) => s.id === stuck.id && s.attempt === 2), {
+        what: 'the stuck message to be retried',
+      });
+      assert.ok(
+        seen.some((s) => s.id === next.id),
+        'the message behind it was handled: the slot came free',
+      );
+      assert.deepEqual(
+        seen.filter((s) => s.id === stuck.id).map((s) => s.attempt),
+        [1, 2],
+      );
+      assert.equal(abortedSignals, 1, "the stuck delivery's signal aborted");
+      await bus.stopConsuming();
+      assert.equal(await harness.pending('alpha'), 0);
+    });
+
     it('stopConsuming waits for the handler in flight and takes no new messages', async (t) => {
       t.after(dispose);
       const bus = await open();

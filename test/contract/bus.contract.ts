@@ -21,8 +21,8 @@ import { waitFor } from '../support/wait-for.js';
 export interface BusHarness {
   control: SqlDatabase;
   tenants: TenantDatabases;
-  /** A bus with the given retry delays and prefetch; every call shares one namespace. */
-  openBus(options: { retryDelaysMs: number[]; prefetch: number }): BusPort | Promise<BusPort>;
+  /** A bus with the given options; every call shares one namespace. */
+  openBus(options: { retryDelaysMs: number[]; prefetch: number; handlerTimeoutMs: number }): BusPort | Promise<BusPort>;
   cleanup(consumers: string[]): Promise<void>;
 }
 
@@ -36,6 +36,8 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
   describe(`BusPort contract: ${name}`, { skip }, () => {
     const log = testLogger();
     const retryDelaysMs = [100, 300];
+    /** Long enough for any other test's handler on a busy machine; the deadline test waits it out. */
+    const handlerTimeoutMs = 2_000;
     let harness: BusHarness;
     let bus: BusPort;
     let relay: OutboxRelay;
@@ -48,7 +50,7 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
 
     before(async () => {
       harness = await makeHarness();
-      bus = await harness.openBus({ retryDelaysMs, prefetch: 4 });
+      bus = await harness.openBus({ retryDelaysMs, prefetch: 4, handlerTimeoutMs });
       relay = new OutboxRelay(bus, log);
       unitOfWork = new UnitOfWork(relay);
       deadLetters = new DeadLetterStore(harness.control, bus);
@@ -238,6 +240,44 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
       const published = await relay.sweep(harness.control, 0);
       assert.ok(published >= 1);
       await waitFor(async () => (await handledCount(id)) === 1, { what: 'the swept event to apply' });
+    });
+
+    it('rolls back the transaction of a handler past its deadline and applies the retry once', async () => {
+      const consumer = `contract-${++consumerCount}`;
+      consumersUsed.push(consumer);
+      const attempts: number[] = [];
+      let lateWrite: Promise<unknown> | undefined;
+      const subscription = processor.subscription(
+        { name: consumer, events: [ProbeRequested], scope: 'control' },
+        {
+          handle: async (_payload, { tx, envelope }) => {
+            attempts.push(envelope.attempt);
+            const bump = () =>
+              tx
+                .update(busProbes)
+                .set({ handledCount: sql`${busProbes.handledCount} + 1` })
+                .where(eq(busProbes.id, envelope.aggregateId));
+            await bump();
+            if (envelope.attempt > 1) return;
+            // Stuck past the deadline with a write made; anything it tries later must fail.
+            await new Promise((resolve) => setTimeout(resolve, handlerTimeoutMs + 1_000));
+            lateWrite = bump().then(
+              () => 'written',
+              () => 'refused',
+            );
+          },
+        },
+      );
+      await bus.consume([subscription], deadLetters);
+      const probe = await newProbe();
+      await waitFor(async () => attempts.includes(2) && (await handledCount(probe.id)) === 1, {
+        timeoutMs: handlerTimeoutMs + 10_000,
+        what: 'the retry after the deadline to apply',
+      });
+      await waitFor(() => lateWrite, { timeoutMs: 5_000, what: 'the stuck handler to try writing again' });
+      assert.equal(await lateWrite, 'refused', 'the abandoned transaction refused a late statement');
+      assert.equal(await handledCount(probe.id), 1, "the first attempt's write was rolled back");
+      assert.deepEqual(attempts, [1, 2]);
     });
 
     it('bounds concurrency by prefetch and finishes in-flight work when stopping', async () => {

@@ -5,8 +5,11 @@ export interface Subscription {
   /** Queue name: `[a-z][a-z0-9-]*`, unique in the deployment. */
   consumer: string;
   eventTypes: string[];
-  /** Resolves when the message's effect has committed; throws to ask for a retry. */
-  deliver(envelope: Envelope): Promise<void>;
+  /**
+   * Resolves when the message's effect has committed; throws to ask for a retry. `signal` aborts when
+   * the delivery outlives its deadline: the handler's transaction must then roll back.
+   */
+  deliver(envelope: Envelope, signal: AbortSignal): Promise<void>;
 }
 
 /** A message that failed its last retry tier, as the bus hands it to the dead-letter store. */
@@ -29,6 +32,9 @@ export interface DeadLetterSink {
  *   Exactly-once effects come from the inbox, not from the bus.
  * - A failed delivery is retried after growing delays (`retryDelaysMs`); after the last one the
  *   message goes to the dead-letter sink and leaves the queue. Nothing is requeued in a hot loop.
+ * - A delivery that neither resolves nor rejects within `handlerTimeoutMs` fails like any other
+ *   (its signal aborts), so one stuck handler cannot hold a prefetch slot forever.
+ * - `declare` and `consume` do not wait for an unreachable transport: they take effect when it answers.
  */
 export interface BusPort {
   readonly kind: 'table' | 'rabbitmq';
@@ -48,6 +54,17 @@ export interface BusPort {
 
 export const BUS = Symbol('BUS');
 
+/**
+ * The transport is not reachable right now (a broker outage): expected, already logged by the bus,
+ * and the outbox keeps what could not be published. Callers log it quietly, if at all.
+ */
+export class BusUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BusUnavailable';
+  }
+}
+
 export interface BusOptions {
   /** Prefix of every exchange, queue and table-bus consumer name (`ordo` → `ordo.events`). */
   namespace: string;
@@ -55,4 +72,6 @@ export interface BusOptions {
   retryDelaysMs: number[];
   /** Messages one consumer works on at once. */
   prefetch: number;
+  /** Deadline of one delivery; past it the delivery fails into the retry tiers. Unset: no deadline. */
+  handlerTimeoutMs?: number;
 }

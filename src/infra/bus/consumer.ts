@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { Db } from '../database/sql-database.js';
 import type { Envelope, EventDefinition } from './envelope.js';
+import { DEAD_LETTERS } from './rabbit-topology.js';
 import type { Emit } from './unit-of-work.js';
 
 export const CONSUMER_METADATA = 'ordo:consumer';
@@ -49,6 +50,7 @@ export interface MessageHandler<Payload = unknown, Prepared = void> {
 export const Consumer = (options: ConsumerDeclaration): ClassDecorator => {
   if (!/^[a-z][a-z0-9-]*$/.test(options.name))
     throw new Error(`Consumer name "${options.name}" is not [a-z][a-z0-9-]*`);
+  if (options.name === DEAD_LETTERS) throw new Error(`Consumer name "${DEAD_LETTERS}" is reserved for the bus`);
   if (options.events !== 'all' && options.events.length === 0)
     throw new Error(`Consumer "${options.name}" handles no events`);
   // Platform events carry no tenant, so a consumer of every event cannot run in a tenant database.

@@ -31,7 +31,7 @@ export class InboxProcessor {
     return {
       consumer: options.name,
       eventTypes: options.events.map((event) => event.type),
-      deliver: (envelope) => this.deliver(options, handler, envelope),
+      deliver: (envelope, signal) => this.deliver(options, handler, envelope, signal),
     };
   }
 
@@ -40,33 +40,40 @@ export class InboxProcessor {
     options: ConsumerOptions,
     handler: MessageHandler<unknown, unknown>,
     envelope: Envelope,
+    signal: AbortSignal,
   ): Promise<void> {
     const context = {
       requestId: envelope.meta?.requestId ?? undefined,
       actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
     };
-    return runInContext(context, () => this.deliverInContext(options, handler, envelope));
+    return runInContext(context, () => this.deliverInContext(options, handler, envelope, signal));
   }
 
   private async deliverInContext(
     options: ConsumerOptions,
     handler: MessageHandler<unknown, unknown>,
     envelope: Envelope,
+    signal: AbortSignal,
   ): Promise<void> {
     try {
       const payload = this.parse(envelope);
       const database = await this.databaseFor(options, envelope);
       const prepared: unknown = await handler.prepare?.(payload, envelope);
-      const outcome = await this.unitOfWork.run(database, async (tx, emit) => {
-        const fresh = await rowsOf(
-          tx,
-          sql`insert into inbox (message_id, consumer) values (${envelope.id}, ${options.name})
-              on conflict do nothing returning message_id`,
-        );
-        if (fresh.length === 0) return 'duplicate' as const;
-        await handler.handle(payload, { tx, emit, envelope, prepared });
-        return 'handled' as const;
-      });
+      signal.throwIfAborted();
+      const outcome = await this.unitOfWork.run(
+        database,
+        async (tx, emit) => {
+          const fresh = await rowsOf(
+            tx,
+            sql`insert into inbox (message_id, consumer) values (${envelope.id}, ${options.name})
+                on conflict do nothing returning message_id`,
+          );
+          if (fresh.length === 0) return 'duplicate' as const;
+          await handler.handle(payload, { tx, emit, envelope, prepared });
+          return 'handled' as const;
+        },
+        { signal },
+      );
       this.observer?.consumed(options.name, envelope.type, outcome);
     } catch (error) {
       this.observer?.consumed(options.name, envelope.type, 'failed');

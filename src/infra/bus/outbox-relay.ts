@@ -1,7 +1,7 @@
 import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
-import type { BusPort } from './bus.port.js';
+import { BusUnavailable, type BusPort } from './bus.port.js';
 import type { Envelope, EnvelopeMeta } from './envelope.js';
 import { outbox } from './messaging.shared-tables.js';
 
@@ -47,7 +47,9 @@ export class OutboxRelay {
         } catch (error) {
           // The sweeper retries; an outage must not crash the request that committed.
           this.again.delete(key);
-          this.log.warn({ err: error, database: key }, 'outbox relay could not publish; the sweeper will retry');
+          // An outage is logged by the bus itself, once per window; one line per commit would flood.
+          const level = error instanceof BusUnavailable ? 'debug' : 'warn';
+          this.log[level]({ err: error, database: key }, 'outbox relay could not publish; the sweeper will retry');
           return;
         }
       } while (this.again.has(key));

@@ -8,6 +8,8 @@ import { withTimeout } from './rabbit-publisher.js';
 const SOCKET_CONNECT_TIMEOUT_MS = 5_000;
 /** Closing must not hang on a broker that stopped answering. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/** While the broker stays unreachable, one log line per window rather than one per attempt. */
+const FAILURE_LOG_WINDOW_MS = 30_000;
 
 /** Whatever the owner builds on one live connection (channels, consumers); rebuilt on every reconnect. */
 export interface RabbitSession {
@@ -34,6 +36,8 @@ export class RabbitConnection<Session extends RabbitSession> {
   private session: Session | undefined;
   private lastFailure: Error | undefined;
   private closed = false;
+  /** Failed attempts since the last live session, and when the last line about them was logged. */
+  private failures = { count: 0, since: 0, loggedAt: 0 };
 
   constructor(
     private readonly options: RabbitConnectionOptions<Session>,
@@ -109,20 +113,34 @@ export class RabbitConnection<Session extends RabbitSession> {
       },
     });
     void this.connection.then((connection) => {
-      const failed = (what: string) => (error: Error) => {
+      const failed = (what: string, throttled: boolean) => (error: Error) => {
         this.session = undefined;
         this.lastFailure = error;
-        this.log.warn({ err: error }, what);
+        if (!throttled || this.shouldLogFailure()) {
+          const { count, since } = this.failures;
+          const failing = count > 1 ? { attempts: count, failingForMs: Date.now() - since } : {};
+          this.log.warn({ err: error, ...failing }, what);
+        }
         this.changes.emit('change');
       };
-      connection.on('connect-failed', failed('rabbit bus could not connect; retrying'));
-      connection.on('disconnect', failed('rabbit bus lost its connection; reconnecting'));
-      connection.on('reconnect-failed', failed('rabbit bus gave up reconnecting'));
+      connection.on('connect-failed', failed('rabbit bus could not connect; retrying with backoff', true));
+      connection.on('disconnect', failed('rabbit bus lost its connection; reconnecting', false));
+      connection.on('reconnect-failed', failed('rabbit bus gave up reconnecting', false));
       // Always followed by 'disconnect', which logs it.
       connection.on('error', (error: Error) => this.log.debug({ err: error }, 'rabbit bus connection error'));
       connection.on('blocked', (reason: string) => this.log.warn({ reason }, 'RabbitMQ blocks publishing'));
       connection.on('unblocked', () => this.log.info('RabbitMQ unblocked publishing'));
     });
+  }
+
+  /** Counts a failed attempt; true for the first of an outage and then once per window. */
+  private shouldLogFailure(): boolean {
+    const now = Date.now();
+    if (this.failures.count === 0) this.failures = { count: 0, since: now, loggedAt: 0 };
+    this.failures.count += 1;
+    if (now - this.failures.loggedAt < FAILURE_LOG_WINDOW_MS) return false;
+    this.failures.loggedAt = now;
+    return true;
   }
 
   private async setUp(model: ChannelModel): Promise<void> {
@@ -131,6 +149,13 @@ export class RabbitConnection<Session extends RabbitSession> {
     if (this.closed) return; // recovery closes the model itself
     this.session = session;
     this.lastFailure = undefined;
+    if (this.failures.count > 0) {
+      this.log.info(
+        { attempts: this.failures.count, failedForMs: Date.now() - this.failures.since },
+        'rabbit bus connected again',
+      );
+    }
+    this.failures = { count: 0, since: 0, loggedAt: 0 };
     this.changes.emit('change');
   }
 }

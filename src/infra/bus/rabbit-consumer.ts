@@ -4,19 +4,18 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import type { DeadLetterSink, Subscription } from './bus.port.js';
 import { envelopeSchema, type Envelope } from './envelope.js';
+import { withDeliveryDeadline } from './delivery-deadline.js';
 import { describeError } from './permanent-failure.js';
-import { envelopeMessage, type RabbitPublisher } from './rabbit-publisher.js';
-import type { RabbitNames } from './rabbit-topology.js';
+import { envelopeMessage, type OutgoingMessage, type RabbitPublisher } from './rabbit-publisher.js';
+import { RETRY_DELAY_HEADER, type RabbitNames } from './rabbit-topology.js';
 import { retryDelay } from './retry-policy.js';
-
-/** Headers are limited to 64 KiB per message; a stack-sized error message must not make the copy fail. */
-const MAX_ERROR_HEADER = 4_000;
 /** 200 ms doubling, capped at 15 s: about a minute of patience before the connection is reset. */
 const SETTLE_PUBLISH_ATTEMPTS = 8;
 
 export interface RabbitConsumerContext {
   names: RabbitNames;
   retryDelaysMs: readonly number[];
+  handlerTimeoutMs?: number;
   /** The live connection's publisher: retries and dead-letter copies go out with confirms. */
   publisher: RabbitPublisher;
   deadLetters: DeadLetterSink;
@@ -30,7 +29,8 @@ export interface RabbitConsumerContext {
 /**
  * One subscription consuming its queue on its own channel; the channel's prefetch bounds the messages
  * it works on at once. Every message is acked exactly when it left the queue for good: handled, moved
- * to a retry tier, or dead-lettered. Never nacked: a message that could not be settled stays unacked
+ * to a retry tier (the namespace's delay queue for that tier, which returns it to this queue), or
+ * stored as a dead letter. Never nacked: a message that could not be settled stays unacked
  * and returns to the queue when the channel closes — a redelivery, which the inbox makes harmless.
  */
 export class RabbitConsumer {
@@ -106,7 +106,9 @@ export class RabbitConsumer {
     if ('invalid' in read) return this.deadLetter(read.envelope, read.invalid, message);
     const { envelope } = read;
     try {
-      await this.subscription.deliver(envelope);
+      await withDeliveryDeadline(this.context.handlerTimeoutMs, (signal) =>
+        this.subscription.deliver(envelope, signal),
+      );
       return;
     } catch (error) {
       const delayMs = retryDelay(this.context.retryDelaysMs, envelope.attempt, error);
@@ -121,16 +123,25 @@ export class RabbitConsumer {
         },
         'delivery failed; retrying later',
       );
-      const retryQueue = this.context.names.retryQueue(this.subscription.consumer, delayMs);
-      // Mandatory: a missing queue makes the publish fail (so no ack, and a redelivery) where the
-      // default exchange would otherwise drop the message without a word.
-      await this.patiently(() =>
-        this.context.publisher.publish(
-          [envelopeMessage('', retryQueue, { ...envelope, attempt: envelope.attempt + 1 })],
-          { mandatory: true },
-        ),
-      );
+      // Mandatory: a missing tier makes the publish fail (so no ack, and a redelivery) where the
+      // exchange would otherwise drop the message without a word.
+      const retry = envelopeMessage('', '', { ...envelope, attempt: envelope.attempt + 1 });
+      await this.patiently(() => this.context.publisher.publish([this.toTier(retry, delayMs)], { mandatory: true }));
     }
+  }
+
+  /** Addressed to the delay queue of `delayMs`, and through it back to this consumer's queue. */
+  private toTier(message: OutgoingMessage, delayMs: number): OutgoingMessage {
+    const headers = {
+      ...(message.properties.headers as Record<string, unknown>),
+      [RETRY_DELAY_HEADER]: String(delayMs),
+    };
+    return {
+      ...message,
+      exchange: this.context.names.retryExchange,
+      routingKey: this.context.names.queue(this.subscription.consumer),
+      properties: { ...message.properties, headers },
+    };
   }
 
   /**
@@ -156,14 +167,14 @@ export class RabbitConsumer {
   }
 
   /**
-   * The store in Postgres is the record operators list and replay; the `.dlq` copy (the bytes as
-   * delivered, error in a header) is for RabbitMQ's own tooling and is written only once the record is.
-   * While the store is down the message is parked in the last retry tier rather than left unacked
-   * (which would stall the consumer) or bounced straight back (a hot loop for as long as Postgres is out).
+   * The dead-letter store in the control database is the one record operators list and replay. While
+   * it is down the message is parked in the last retry tier rather than left unacked (which would stall
+   * the consumer) or bounced straight back (a hot loop for as long as Postgres is out). Parking
+   * republishes the message's own bytes: a body that is not an envelope must stay one that is not.
    */
   private async deadLetter(envelope: Envelope, error: string, message: ConsumeMessage): Promise<void> {
     const { consumer } = this.subscription;
-    const { log, names, retryDelaysMs } = this.context;
+    const { log, retryDelaysMs } = this.context;
     log.error(
       { consumer, messageId: envelope.id, type: envelope.type, attempt: envelope.attempt, error },
       'dead-lettering',
@@ -177,43 +188,23 @@ export class RabbitConsumer {
         { err: storeError, consumer, messageId: envelope.id, parkMs },
         'dead-letter store failed; parking the message',
       );
-      await this.copy(message, names.retryQueue(consumer, parkMs), envelope, {});
-      return;
-    }
-    const headers = { 'x-ordo-consumer': consumer, 'x-ordo-error': error.slice(0, MAX_ERROR_HEADER) };
-    await this.copy(message, names.deadLetterQueue(consumer), envelope, headers);
-  }
-
-  /**
-   * Republishes the message's own bytes: a body that is not an envelope must stay one that is not.
-   * Mandatory, as for retries: a missing queue fails the publish instead of silently dropping it.
-   */
-  private copy(
-    message: ConsumeMessage,
-    queue: string,
-    envelope: Envelope,
-    headers: Record<string, string>,
-  ): Promise<void> {
-    const properties = message.properties as { contentType?: string; headers?: Record<string, unknown> };
-    const traceparent = properties.headers?.traceparent;
-    return this.context.publisher.publish(
-      [
-        {
-          exchange: '',
-          routingKey: queue,
-          content: message.content,
-          properties: {
-            persistent: true,
-            contentType: properties.contentType,
-            messageId: envelope.id,
-            type: envelope.type,
-            timestamp: Math.floor(Date.now() / 1000),
-            headers: typeof traceparent === 'string' ? { traceparent, ...headers } : headers,
-          },
+      const properties = message.properties as { contentType?: string; headers?: Record<string, unknown> };
+      const traceparent = properties.headers?.traceparent;
+      const parked: OutgoingMessage = {
+        exchange: '',
+        routingKey: '',
+        content: message.content,
+        properties: {
+          persistent: true,
+          contentType: properties.contentType,
+          messageId: envelope.id,
+          type: envelope.type,
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: typeof traceparent === 'string' ? { traceparent } : {},
         },
-      ],
-      { mandatory: true },
-    );
+      };
+      await this.context.publisher.publish([this.toTier(parked, parkMs)], { mandatory: true });
+    }
   }
 }
 
@@ -221,10 +212,10 @@ type ReadResult = { envelope: Envelope } | { envelope: Envelope; invalid: string
 
 /**
  * A body that is not an envelope can never succeed, so it is dead-lettered at once rather than dropped:
- * the dead-letter store keeps a synthetic envelope carrying the raw body (so an operator sees what
- * arrived), and the `.dlq` copy keeps the exact bytes.
+ * the dead-letter store keeps a synthetic envelope carrying the raw body, so an operator sees what
+ * arrived.
  */
-function readEnvelope(message: ConsumeMessage): ReadResult {
+export function readEnvelope(message: ConsumeMessage): ReadResult {
   const text = message.content.toString('utf8');
   let reason: string;
   try {

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { SqlDatabase } from '../database/sql-database.js';
 import type { BusOptions, BusPort, DeadLetterSink, Subscription } from './bus.port.js';
+import { withDeliveryDeadline } from './delivery-deadline.js';
 import type { Envelope } from './envelope.js';
 import { describeError } from './permanent-failure.js';
 import { retryDelay } from './retry-policy.js';
@@ -195,7 +196,7 @@ export class TableBus implements BusPort {
     const envelope = { ...stored, attempt: row.attempt };
     this.leased.add(row.id);
     try {
-      await subscription.deliver(envelope);
+      await withDeliveryDeadline(this.options.handlerTimeoutMs, (signal) => subscription.deliver(envelope, signal));
       await this.database.query(sql`delete from bus_messages where id = ${row.id}`);
     } catch (error) {
       await this.fail(subscription.consumer, row.id, envelope, error, deadLetters).catch((failure: unknown) =>

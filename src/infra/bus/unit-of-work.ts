@@ -1,4 +1,4 @@
-import type { Db, SqlDatabase } from '../database/sql-database.js';
+import type { Db, SqlDatabase, TransactionOptions } from '../database/sql-database.js';
 import type { Envelope, EventDefinition } from './envelope.js';
 import { writeToOutbox, type OutboxEvent } from './outbox.js';
 import type { OutboxRelay } from './outbox-relay.js';
@@ -15,13 +15,19 @@ export type Emit = <Payload>(
 export class UnitOfWork {
   constructor(private readonly relay: OutboxRelay) {}
 
-  async run<T>(database: SqlDatabase, work: (tx: Db, emit: Emit) => Promise<T>): Promise<T> {
+  async run<T>(
+    database: SqlDatabase,
+    work: (tx: Db, emit: Emit) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
     let emitted = false;
-    const result = await database.transaction((tx) =>
-      work(tx, (definition, event) => {
-        emitted = true;
-        return writeToOutbox(tx, definition, event);
-      }),
+    const result = await database.transaction(
+      (tx) =>
+        work(tx, (definition, event) => {
+          emitted = true;
+          return writeToOutbox(tx, definition, event);
+        }),
+      options,
     );
     if (emitted) this.relay.kick(database);
     return result;

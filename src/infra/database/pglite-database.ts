@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { DrizzleDatabase, type Db, type SqlDatabase } from './sql-database.js';
+import { DrizzleDatabase, type Db, type SqlDatabase, type TransactionOptions } from './sql-database.js';
 
 export interface PgliteOptions {
   /** Directory for the database files; omitted → in memory. */
@@ -40,9 +40,9 @@ export class PgliteDatabase extends DrizzleDatabase {
    * through its `tx`) would wait for that transaction to end, which waits for the call: a deadlock
    * that freezes the whole embedded database. Such a call fails at once instead, naming the mistake.
    */
-  override transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+  override transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.refuseNestedCall();
-    return insideTransaction.run(this, () => super.transaction(work));
+    return insideTransaction.run(this, () => super.transaction(work, options));
   }
 
   override query<Row>(statement: SQL): Promise<Row[]> {
@@ -82,11 +82,11 @@ class PgliteSchemaView implements SqlDatabase {
     readonly name: string,
   ) {}
 
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return this.owner.transaction(async (tx) => {
       await tx.execute(sql.raw(`set local search_path to "${this.name}"`));
       return work(tx);
-    });
+    }, options);
   }
 
   query<Row>(statement: SQL): Promise<Row[]> {

@@ -31,6 +31,20 @@ export class PostgresDatabase extends DrizzleDatabase {
     this.db = drizzle(this.pool);
   }
 
+  /**
+   * Cuts the transaction's connection: every statement on it fails at once and the pool discards it.
+   * A backend blocked on a lock would not notice a closed socket until the lock is granted, so it is
+   * also terminated from another connection, which rolls back and frees its locks now.
+   */
+  protected override abandon(tx: Db): void {
+    const client = (tx as unknown as { session?: { client?: pg.PoolClient } }).session?.client;
+    if (!client) return;
+    const backend = (client as unknown as { processID?: number }).processID;
+    client.on('error', () => undefined); // the pool listens only to idle clients
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    if (backend) this.pool.query('select pg_terminate_backend($1)', [backend]).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

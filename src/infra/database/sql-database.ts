@@ -4,6 +4,14 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 /** A Drizzle handle; the same query code runs on PGlite and on PostgreSQL. */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 
+export interface TransactionOptions {
+  /**
+   * Aborting it rolls the transaction back at once — even while a statement waits on a lock — and
+   * every statement its work tries afterwards fails: how a delivery past its deadline is cut off.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * The database port. One instance is one database (or, embedded, one schema of the PGlite database).
  * `transaction` is the unit of work: state changes, outbox rows and inbox rows commit together.
@@ -12,7 +20,7 @@ export interface SqlDatabase {
   readonly kind: 'pglite' | 'postgres';
   /** Schema or database name, for logs and errors. */
   readonly name: string;
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one statement outside an explicit transaction and returns its rows. */
   query<Row>(statement: SQL): Promise<Row[]>;
   ping(): Promise<void>;
@@ -40,9 +48,22 @@ export abstract class DrizzleDatabase implements SqlDatabase {
   abstract readonly name: string;
   protected abstract readonly db: Db;
 
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(tx as unknown as Db));
+  transaction<T>(work: (tx: Db) => Promise<T>, { signal }: TransactionOptions = {}): Promise<T> {
+    if (!signal) return this.db.transaction((tx) => work(tx as unknown as Db));
+    signal.throwIfAborted();
+    return this.db
+      .transaction((tx) => untilAborted(work(tx as unknown as Db), signal, () => this.abandon(tx as Db)))
+      .catch((error: unknown) => {
+        // The rollback of an abandoned transaction may fail on its cut connection: the abort is the news.
+        throw signal.aborted ? signal.reason : error;
+      });
   }
+
+  /**
+   * Ends a transaction whose work was abandoned, so its statements fail and its locks go. The
+   * transaction's own rollback follows; PGlite's closed transaction refuses later statements by itself.
+   */
+  protected abandon(_tx: Db): void {}
 
   query<Row>(statement: SQL): Promise<Row[]> {
     return rowsOf<Row>(this.db, statement);
@@ -53,4 +74,17 @@ export abstract class DrizzleDatabase implements SqlDatabase {
   }
 
   abstract close(): Promise<void>;
+}
+
+/** `work`, or a rejection with the signal's reason once it aborts (after `onAbort` ran). */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const aborted = () => {
+      onAbort();
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    if (signal.aborted) return aborted();
+    signal.addEventListener('abort', aborted, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', aborted));
+  });
 }

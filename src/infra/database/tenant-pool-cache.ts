@@ -1,6 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import type { PostgresDatabase } from './postgres-database.js';
-import type { Db, SqlDatabase } from './sql-database.js';
+import type { Db, SqlDatabase, TransactionOptions } from './sql-database.js';
 
 export interface TenantPoolCacheOptions {
   /** Pools open at once; together with each pool's size this bounds connections to the servers. */
@@ -220,8 +220,8 @@ export class PooledTenantDatabase implements SqlDatabase {
     private readonly using: <T>(work: (db: PostgresDatabase) => Promise<T>) => Promise<T>,
   ) {}
 
-  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-    return this.using((db) => db.transaction(work));
+  transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.using((db) => db.transaction(work, options));
   }
 
   query<Row>(statement: SQL): Promise<Row[]> {

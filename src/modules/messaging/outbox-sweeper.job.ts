@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
+import { BusUnavailable } from '../../infra/bus/bus.port.js';
 import { OutboxRelay } from '../../infra/bus/outbox-relay.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
@@ -34,11 +35,19 @@ export class OutboxSweeperJob implements ScheduledJob {
   }
 
   async run(): Promise<void> {
-    let published = await this.relay.sweep(this.control, LEFTOVER_AGE_MS);
+    let published: number;
+    try {
+      published = await this.relay.sweep(this.control, LEFTOVER_AGE_MS);
+    } catch (error) {
+      // A broker outage: the bus logs it once per window, and the next run tries again.
+      if (error instanceof BusUnavailable) return;
+      throw error;
+    }
     for (const { code } of this.nextSlice(await this.tenants.list())) {
       try {
         published += await this.relay.sweep(await this.tenants.forTenant(code), LEFTOVER_AGE_MS);
       } catch (error) {
+        if (error instanceof BusUnavailable) return;
         this.log.warn({ err: error, tenant: code }, 'could not sweep a tenant outbox');
       }
     }
