@@ -3,11 +3,10 @@ import { DiscoveryService, Reflector } from '@nestjs/core';
 import { BUS, type BusPort, type Subscription } from '../infra/bus/bus.port.js';
 import {
   CONSUMER_METADATA,
+  resolveConsumer,
   type ConsumerDeclaration,
-  type ConsumerOptions,
   type MessageHandler,
 } from '../infra/bus/consumer.js';
-import { definedEventTypes, eventDefinition } from '../infra/bus/envelope.js';
 import { InboxProcessor } from '../infra/bus/inbox-processor.js';
 
 /**
@@ -45,7 +44,7 @@ export class ConsumerRegistry implements OnModuleInit {
       }
       seen.set(declaration.name, metatype.name);
       subscriptions.push(
-        this.processor.subscription(resolve(declaration), instance as MessageHandler<unknown, unknown>),
+        this.processor.subscription(resolveConsumer(declaration), instance as MessageHandler<unknown, unknown>),
       );
     }
     this.cached = subscriptions;
@@ -60,9 +59,4 @@ export class ConsumerRegistry implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.bus.declare(this.subscriptions());
   }
-}
-
-function resolve(declaration: ConsumerDeclaration): ConsumerOptions {
-  if (declaration.events !== 'all') return { ...declaration, events: declaration.events };
-  return { ...declaration, events: definedEventTypes().map((type) => eventDefinition(type)!) };
 }

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { Db } from '../database/sql-database.js';
-import type { Envelope, EventDefinition } from './envelope.js';
+import { definedEventTypes, eventDefinition, type Envelope, type EventDefinition } from './envelope.js';
 import { DEAD_LETTERS } from './rabbit-topology.js';
 import type { Emit } from './unit-of-work.js';
 
@@ -56,5 +56,26 @@ export const Consumer = (options: ConsumerDeclaration): ClassDecorator => {
   // Platform events carry no tenant, so a consumer of every event cannot run in a tenant database.
   if (options.events === 'all' && options.scope !== 'control')
     throw new Error(`Consumer "${options.name}" handles all events, so its scope must be 'control'`);
-  return SetMetadata(CONSUMER_METADATA, options);
+  const mark = SetMetadata(CONSUMER_METADATA, options);
+  return (target) => {
+    declared.set(options.name, options);
+    mark(target);
+  };
 };
+
+/** Every `@Consumer` in the modules imported so far, by name: what tools see without starting Nest. */
+const declared = new Map<string, ConsumerDeclaration>();
+
+/**
+ * The consumers every imported module declares, their events resolved. Tools that must know the whole
+ * topology (the RabbitMQ upgrade, the tests' namespace pool) import the app module first.
+ */
+export function declaredConsumers(): ConsumerOptions[] {
+  return [...declared.values()].map(resolveConsumer);
+}
+
+/** `events: 'all'` resolved to every type defined with `defineEvent` so far. */
+export function resolveConsumer(declaration: ConsumerDeclaration): ConsumerOptions {
+  if (declaration.events !== 'all') return { ...declaration, events: declaration.events };
+  return { ...declaration, events: definedEventTypes().map((type) => eventDefinition(type)!) };
+}

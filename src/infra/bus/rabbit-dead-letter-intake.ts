@@ -70,9 +70,16 @@ export class RabbitDeadLetterIntake {
     // Stopped or disconnected: the unacked message returns to the queue for the next intake.
   }
 
-  /** Whose queue it died in, and why, from the `x-death` header RabbitMQ adds. */
+  /**
+   * Whose queue it died in, and why, from the `x-death` header RabbitMQ adds — or, for the `.dlq`
+   * copies an older Ordo kept (moved here by `rabbit-upgrade.ts`), from the headers it wrote.
+   */
   private describe(message: ConsumeMessage): { consumer: string; error: string } {
     const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+    const copiedFrom = headers['x-ordo-consumer'];
+    if (typeof copiedFrom === 'string') {
+      return { consumer: copiedFrom, error: String(headers['x-ordo-error'] ?? 'dead-lettered by an older Ordo') };
+    }
     const [death] = (Array.isArray(headers['x-death']) ? headers['x-death'] : []) as Death[];
     const queue = typeof death?.queue === 'string' ? death.queue : '';
     const prefix = `${this.names.namespace}.`;
