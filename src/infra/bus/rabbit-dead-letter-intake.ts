@@ -78,7 +78,8 @@ export class RabbitDeadLetterIntake {
     const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
     const copiedFrom = headers['x-ordo-consumer'];
     if (typeof copiedFrom === 'string') {
-      return { consumer: copiedFrom, error: String(headers['x-ordo-error'] ?? 'dead-lettered by an older Ordo') };
+      const error = headers['x-ordo-error'];
+      return { consumer: copiedFrom, error: typeof error === 'string' ? error : 'dead-lettered by an older Ordo' };
     }
     const [death] = (Array.isArray(headers['x-death']) ? headers['x-death'] : []) as Death[];
     const queue = typeof death?.queue === 'string' ? death.queue : '';

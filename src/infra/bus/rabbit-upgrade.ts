@@ -1,4 +1,4 @@
-import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import type { Subscription } from './bus.port.js';
 import { consumerQueueArguments, declareConsumer, declareNamespace, RabbitNames } from './rabbit-topology.js';
@@ -149,7 +149,7 @@ async function drainAndDelete(channel: ConfirmChannel, from: string, to: string)
   for (;;) {
     const message = await channel.get(from, { noAck: false });
     if (message === false) break;
-    channel.sendToQueue(to, message.content, message.properties as Options.Publish);
+    channel.sendToQueue(to, message.content, message.properties);
     await channel.waitForConfirms();
     channel.ack(message);
     moved += 1;
