@@ -15,6 +15,7 @@ import { DeadLetterStore } from '../src/infra/bus/dead-letter-store.js';
 import { InboxProcessor } from '../src/infra/bus/inbox-processor.js';
 import { OutboxRelay } from '../src/infra/bus/outbox-relay.js';
 import { deleteRabbitTopology, RabbitBus } from '../src/infra/bus/rabbit-bus.js';
+import { withTimeout } from '../src/infra/bus/rabbit-publisher.js';
 import { TableBus } from '../src/infra/bus/table-bus.js';
 import { UnitOfWork } from '../src/infra/bus/unit-of-work.js';
 import { migrate } from '../src/infra/database/migrator.js';
@@ -566,13 +567,12 @@ async function rawAmqp(url: string, queue: string, params: Parameters): Promise<
       }
       return { name: 'raw amqplib · quorum queue', ...loaded, idleLatencyMs: summarize(idle) };
     } finally {
-      await consumer.cancel(consumerTag);
-      await consumer.deleteQueue(queue);
-      await publisher.close();
-      await consumer.close();
+      // Each step on its own: after a failure the channels may be gone, and the queue must still go.
+      await withTimeout(consumer.cancel(consumerTag), 2_000, 'cancel').catch(() => undefined);
+      await withTimeout(consumer.deleteQueue(queue), 2_000, 'delete').catch(() => undefined);
     }
   } finally {
-    await connection.close();
+    await withTimeout(connection.close(), 2_000, 'close').catch(() => undefined);
   }
 }
 

@@ -50,6 +50,16 @@ if (unknown.length > 0) {
 
 for (const name of requested.length > 0 ? requested : Object.keys(benchmarks)) {
   const benchmark = benchmarks[name]!;
-  const module = await benchmark.load();
-  await module.run();
+  try {
+    const module = await benchmark.load();
+    await module.run();
+  } catch (error) {
+    console.error(`${name}: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  }
 }
+// A failed row can leave a client behind whose broker or server stopped answering (closing it would wait
+// forever): name what is still open, then end instead of hanging.
+const open = process.getActiveResourcesInfo().filter((resource) => !['TTYWrap', 'Timeout'].includes(resource));
+if (open.length > 0 && process.exitCode) console.error(`exiting with handles still open: ${open.join(', ')}`);
+process.exit(process.exitCode ?? 0);
