@@ -320,7 +320,7 @@ async function measureBus(
     },
     lag: () => undefined,
   });
-  const unitOfWork = new UnitOfWork(relay);
+  const unitOfWork = new UnitOfWork(relay, log);
   let duplicates = 0;
   const processor = new InboxProcessor(control, noTenants, unitOfWork, log, {
     consumed: (_consumer, _type, outcome) => {

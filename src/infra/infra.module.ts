@@ -18,6 +18,7 @@ import {
   createTenantDatabases,
   openControlDatabase,
 } from './infra.factories.js';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
 import { LOGGER } from './logging/logger.js';
 import { METRICS, Metrics } from './metrics/metrics.js';
 
@@ -28,6 +29,8 @@ import { METRICS, Metrics } from './metrics/metrics.js';
 export interface InfraOptions {
   /** A control database opened (and migrated) by the caller, who also closes it: tests share one. */
   controlDatabase?: SqlDatabase;
+  /** Business time (default: the system clock); tests pass one they can move. */
+  clock?: Clock;
 }
 
 const OWNS_CONTROL_DATABASE = Symbol('OWNS_CONTROL_DATABASE');
@@ -50,7 +53,11 @@ const OWNS_CONTROL_DATABASE = Symbol('OWNS_CONTROL_DATABASE');
       inject: [BUS, LOGGER, METRICS],
       useFactory: (bus: BusPort, log: Logger, metrics: Metrics) => new OutboxRelay(bus, log, metrics),
     },
-    { provide: UnitOfWork, inject: [OutboxRelay], useFactory: (relay: OutboxRelay) => new UnitOfWork(relay) },
+    {
+      provide: UnitOfWork,
+      inject: [OutboxRelay, LOGGER],
+      useFactory: (relay: OutboxRelay, log: Logger) => new UnitOfWork(relay, log),
+    },
     {
       provide: DeadLetterStore,
       inject: [CONTROL_DATABASE, BUS, METRICS],
@@ -77,8 +84,12 @@ export class InfraModule implements OnApplicationShutdown {
         };
     return {
       module: InfraModule,
-      providers: [control, { provide: OWNS_CONTROL_DATABASE, useValue: !given }],
-      exports: [CONTROL_DATABASE],
+      providers: [
+        control,
+        { provide: OWNS_CONTROL_DATABASE, useValue: !given },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+      ],
+      exports: [CONTROL_DATABASE, CLOCK],
     };
   }
 

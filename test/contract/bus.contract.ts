@@ -52,7 +52,7 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
       harness = await makeHarness();
       bus = await harness.openBus({ retryDelaysMs, prefetch: 4, handlerTimeoutMs });
       relay = new OutboxRelay(bus, log);
-      unitOfWork = new UnitOfWork(relay);
+      unitOfWork = new UnitOfWork(relay, log);
       deadLetters = new DeadLetterStore(harness.control, bus);
       processor = new InboxProcessor(harness.control, harness.tenants, unitOfWork, log, {
         consumed: (consumer, _type, outcome) => outcomes.push({ consumer, outcome }),

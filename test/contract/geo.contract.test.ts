@@ -81,7 +81,7 @@ function geoContract(name: string, skip: false | string, shared: boolean, makeFa
       assert.deepEqual(ids(found), ['near', 'middle', 'far']);
       const [first] = found;
       assert.ok(first);
-      assert.ok(Math.abs(first.distanceKm - haversineKm(CENTRE.lat, CENTRE.lng, near.lat, near.lng)) < KM_TOLERANCE);
+      assert.ok(Math.abs(first.distanceKm - haversineKm(CENTRE, near)) < KM_TOLERANCE);
       assert.ok(Math.abs(first.distanceKm - 0.5) < 0.01, `${first.distanceKm}`);
       assert.ok(Math.abs(first.lat - near.lat) < DEGREE_TOLERANCE && Math.abs(first.lng - near.lng) < DEGREE_TOLERANCE);
       assert.deepEqual(first.at, at(-1));
@@ -339,7 +339,7 @@ function assertNearest(
     const truth = byId.get(hit.driverId);
     assert.ok(truth, `${where}: unknown driver ${hit.driverId}`);
     assert.ok(truth.at.getTime() >= q.freshFrom, `${where}: stale ${hit.driverId}`);
-    const distance = haversineKm(q.lat, q.lng, truth.lat, truth.lng);
+    const distance = haversineKm(q, truth);
     assert.ok(Math.abs(distance - hit.distanceKm) < KM_TOLERANCE, `${where}: distance of ${hit.driverId}`);
     assert.ok(distance <= q.radiusKm + KM_TOLERANCE, `${where}: ${hit.driverId} beyond the radius`);
     assert.ok(hit.distanceKm >= previous - KM_TOLERANCE, `${where}: out of order at ${hit.driverId}`);
@@ -349,7 +349,7 @@ function assertNearest(
   const returned = new Set(ids(found));
   for (const d of drivers) {
     if (d.at.getTime() < q.freshFrom || returned.has(d.driverId)) continue;
-    const distance = haversineKm(q.lat, q.lng, d.lat, d.lng);
+    const distance = haversineKm(q, d);
     assert.ok(distance > bound - KM_TOLERANCE, `${where}: left out ${d.driverId} at ${distance} km`);
   }
 }

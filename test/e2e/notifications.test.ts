@@ -234,7 +234,9 @@ describe('notifications by email (embedded, in-process SMTP server)', () => {
     for (let delivery = 1; delivery <= 2; delivery += 1) {
       const prepared = await notifier.prepare(payload, envelope);
       assert.equal(prepared === undefined, delivery === 2, 'only the first delivery has a mail to record');
-      await unitOfWork.run(control, (tx, emit) => notifier.handle(payload, { tx, emit, envelope, prepared }));
+      await unitOfWork.run(control, (tx, emit, afterCommit) =>
+        notifier.handle(payload, { tx, emit, afterCommit, envelope, prepared }),
+      );
     }
     const paidMails = (await mailsAbout(shop.shopper, order, 2)).filter((r) => r.mail.subject?.startsWith('Payment'));
     assert.equal(paidMails.length, 1, 'one mail');

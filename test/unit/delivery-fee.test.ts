@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DELIVERY_BASE_FEE,
-  DELIVERY_FEE_PER_KM,
-  deliveryFee,
-  haversineKm,
-} from '../../src/modules/orders/delivery-fee.js';
+import { haversineKm } from '../../src/infra/geo/geo-math.js';
+import { DELIVERY_BASE_FEE, DELIVERY_FEE_PER_KM, deliveryFee } from '../../src/modules/orders/delivery-fee.js';
 
 describe('delivery fee', () => {
   it('measures great-circle distances', () => {

@@ -2,7 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { Db } from '../database/sql-database.js';
 import { definedEventTypes, eventDefinition, type Envelope, type EventDefinition } from './envelope.js';
 import { DEAD_LETTERS } from './rabbit-topology.js';
-import type { Emit } from './unit-of-work.js';
+import type { AfterCommit, Emit } from './unit-of-work.js';
 
 export const CONSUMER_METADATA = 'ordo:consumer';
 
@@ -29,6 +29,8 @@ export interface HandlerContext<Prepared = void> {
   /** The transaction the handler's writes, its inbox row and any emitted events commit in. */
   tx: Db;
   emit: Emit;
+  /** Best-effort work for after the commit (cache invalidation, realtime pushes). */
+  afterCommit: AfterCommit;
   envelope: Envelope;
   /** What `prepare()` returned for this delivery (undefined without a `prepare`). */
   prepared: Prepared;

@@ -62,14 +62,14 @@ export class InboxProcessor {
       signal.throwIfAborted();
       const outcome = await this.unitOfWork.run(
         database,
-        async (tx, emit) => {
+        async (tx, emit, afterCommit) => {
           const fresh = await rowsOf(
             tx,
             sql`insert into inbox (message_id, consumer) values (${envelope.id}, ${options.name})
                 on conflict do nothing returning message_id`,
           );
           if (fresh.length === 0) return 'duplicate' as const;
-          await handler.handle(payload, { tx, emit, envelope, prepared });
+          await handler.handle(payload, { tx, emit, afterCommit, envelope, prepared });
           return 'handled' as const;
         },
         { signal },

@@ -8,9 +8,17 @@ export const EARTH_RADIUS_KM = 6372.797560856;
 
 const RAD = Math.PI / 180;
 
-/** Great-circle distance, the formula Redis uses for GEOSEARCH. */
-export function haversineKm(lat1: number, lng1: number, lat2: number, lng2: number): number {
-  return kmOfTerm(haversineTerm(lat1, lng1, Math.cos(lat1 * RAD), lat2, lng2, Math.cos(lat2 * RAD)));
+export interface Point {
+  lat: number;
+  lng: number;
+}
+
+/**
+ * Great-circle distance in kilometres, the formula Redis uses for GEOSEARCH: the one distance Ordo
+ * measures with, for matching drivers, delivery fees, fares, trails and ETAs alike.
+ */
+export function haversineKm(a: Point, b: Point): number {
+  return kmOfTerm(haversineTerm(a.lat, a.lng, Math.cos(a.lat * RAD), b.lat, b.lng, Math.cos(b.lat * RAD)));
 }
 
 /**

@@ -312,7 +312,7 @@ export class RedisGeoIndex implements GeoIndexPort {
       found.push(...rows.map((row) => nearbyFromGeo(row, lat, lng)));
     } else {
       const edge = Math.sign(lat) * GEO_LATITUDE_LIMIT;
-      const detour = haversineKm(lat, lng, edge, lng);
+      const detour = haversineKm({ lat, lng }, { lat: edge, lng });
       if (detour <= radiusKm) {
         const rows = await this.searchGeo(lng, edge, radiusKm + detour, 0, freshFrom);
         for (const row of rows) {
@@ -327,7 +327,7 @@ export class RedisGeoIndex implements GeoIndexPort {
       String(freshFrom),
     )) {
       const [driverLng = Number.NaN, driverLat = Number.NaN] = lngLat.split(',').map(Number);
-      const distanceKm = haversineKm(lat, lng, driverLat, driverLng);
+      const distanceKm = haversineKm({ lat, lng }, { lat: driverLat, lng: driverLng });
       if (distanceKm <= radiusKm) {
         found.push({ driverId, lat: driverLat, lng: driverLng, at: new Date(Number(at)), distanceKm });
       }
@@ -367,6 +367,6 @@ function nearbyFromGeo([driverId, lngText, latText, at]: NearestRow, lat: number
     lat: driverLat,
     lng: driverLng,
     at: new Date(Number(at)),
-    distanceKm: haversineKm(lat, lng, driverLat, driverLng),
+    distanceKm: haversineKm({ lat, lng }, { lat: driverLat, lng: driverLng }),
   };
 }

@@ -114,12 +114,7 @@ export async function reserveItems(
   tx: Db,
   items: readonly { productId: string; quantity: number }[],
 ): Promise<ReserveItemsResult> {
-  const totals = new Map<string, number>();
-  for (const { productId, quantity } of items) {
-    assertQuantity(quantity);
-    totals.set(productId, (totals.get(productId) ?? 0) + quantity);
-  }
-  const ordered = [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const ordered = byProduct(items);
   const done: [string, number][] = [];
   const levels: StockLevel[] = [];
   for (const [productId, quantity] of ordered) {
@@ -132,6 +127,16 @@ export async function reserveItems(
     levels.push(result.stock);
   }
   return { ok: true, stock: levels };
+}
+
+/** Quantities summed per product, in product id order: how every multi-product move takes its rows. */
+export function byProduct(items: readonly { productId: string; quantity: number }[]): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const { productId, quantity } of items) {
+    assertQuantity(quantity);
+    totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  }
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Stock levels of several products at once (e.g. to show availability next to a cart). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
-import { haversineKm } from '../orders/delivery-fee.js';
+import { haversineKm } from '../../infra/geo/geo-math.js';
 import { dispatchJobs, jobTrail } from './dispatch.tables.js';
 
 export interface ActiveJob {

@@ -7,17 +7,17 @@ import {
   type PaymentSucceededPayload,
 } from '../payments/payments.events.js';
 import { PaymentsService } from '../payments/payments.service.js';
-import type { OrderStatus } from './order-states.js';
-import { transitionOrder, type OrderActor } from './order-transitions.js';
+import { OrderFulfilment } from './order-fulfilment.js';
+import { OrderTransitions, type OrderActor } from './order-transitions.js';
 import { ordersRepository } from './orders.repository.js';
 
 export const ORDER_PAYMENTS = 'order-payments';
 const ACTOR: OrderActor = { id: `consumer:${ORDER_PAYMENTS}`, role: 'SYSTEM' };
-const AWAITING: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'PAYMENT_FAILED'];
 
 /**
  * Turns payment outcomes into order transitions, in the tenant's database under the order's row lock:
- * - succeeded: an order awaiting payment → PAID (its stock committed). Money for an order that can no
+ * - succeeded: an order awaiting payment → PAID (its stock committed), and on in the same transaction
+ *   to dispatch (or SCHEDULED, a ride for later): `OrderFulfilment`. Money for an order that can no
  *   longer be served (expired or cancelled meanwhile), or a second payment for a paid order, is
  *   refunded at once.
  * - failed: AWAITING_PAYMENT → PAYMENT_FAILED (the customer may still pay until it expires); in any
@@ -26,29 +26,35 @@ const AWAITING: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'PAYMENT_FAILED'];
 @Injectable()
 @Consumer({ name: ORDER_PAYMENTS, events: [PaymentSucceeded, PaymentFailed], scope: 'tenant' })
 export class OrderPayments implements MessageHandler<PaymentSucceededPayload | PaymentFailedPayload> {
-  constructor(@Inject(PaymentsService) private readonly payments: PaymentsService) {}
+  constructor(
+    @Inject(PaymentsService) private readonly payments: PaymentsService,
+    @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
+    @Inject(OrderFulfilment) private readonly fulfilment: OrderFulfilment,
+  ) {}
 
-  async handle(payment: PaymentSucceededPayload | PaymentFailedPayload, { tx, emit, envelope }: HandlerContext) {
-    const tenant = envelope.tenant!;
-    const order = await ordersRepository.find(tx, payment.orderId, true);
+  async handle(payment: PaymentSucceededPayload | PaymentFailedPayload, unit: HandlerContext) {
+    const tenant = unit.envelope.tenant!;
+    const order = await ordersRepository.find(unit.tx, payment.orderId, true);
     if (!order) return;
-    const status = order.status as OrderStatus;
-    if (envelope.type === PaymentFailed.type) {
-      if (status !== 'AWAITING_PAYMENT') return;
-      await transitionOrder(tx, emit, {
-        tenant,
-        order,
-        to: 'PAYMENT_FAILED',
-        actor: ACTOR,
-        reason: (payment as PaymentFailedPayload).after.reason,
-      });
+    if (unit.envelope.type === PaymentFailed.type) {
+      if (order.status !== 'AWAITING_PAYMENT') return;
+      const reason = (payment as PaymentFailedPayload).after.reason;
+      await this.transitions.apply(unit, { tenant, order, to: 'PAYMENT_FAILED', actor: ACTOR, reason });
       return;
     }
-    if (AWAITING.includes(status)) {
-      await transitionOrder(tx, emit, { tenant, order, to: 'PAID', actor: ACTOR, reason: 'payment succeeded' });
+    const paid = await this.transitions.apply(unit, {
+      tenant,
+      order,
+      to: 'PAID',
+      actor: ACTOR,
+      reason: 'payment succeeded',
+    });
+    if (paid.ok) {
+      await this.fulfilment.afterPayment(unit, tenant, paid.order, ACTOR);
       return;
     }
-    const reason = `payment received while the order was ${status}`;
-    await this.payments.requestRefund(tx, emit, tenant, payment.paymentId, reason);
+    // The order cannot take money any more (expired, cancelled, or already paid): give it back.
+    const reason = `payment received while the order was ${order.status}`;
+    await this.payments.requestRefund(unit.tx, unit.emit, tenant, payment.paymentId, reason);
   }
 }

@@ -1,6 +1,6 @@
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
-import type { IllegalTransition } from './order-states.js';
+import type { IllegalTransition } from './order-process.js';
 
 /** Unknown, or someone else's: one answer, so nothing leaks. */
 export function orderNotFound(id: string): ProblemException {

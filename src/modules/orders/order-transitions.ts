@@ -1,10 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../../common/ids.js';
-import type { Emit } from '../../infra/bus/unit-of-work.js';
-import type { Db } from '../../infra/database/sql-database.js';
-import type { EventDefinition } from '../../infra/bus/envelope.js';
-import { isIllegal, orderTransition, type IllegalTransition, type OrderStatus } from './order-states.js';
-import { ORDER_STATUS_EVENTS, type OrderTransitionPayload } from './orders.events.js';
-import { settleStock } from './order-stock.js';
+import type { Unit } from '../../infra/bus/unit-of-work.js';
+import { OrderEffects } from './order-effects.js';
+import { isIllegal, orderStep, type IllegalTransition } from './order-process.js';
+import type { OrderStatus } from './order-states.js';
+import type { OrderTransitionPayload } from './orders.events.js';
 import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
 
 export interface OrderActor {
@@ -12,9 +12,6 @@ export interface OrderActor {
   id: string | null;
   role: string;
 }
-
-/** The event each target status emits (the table lives with the events, in orders.events.ts). */
-const EVENT_OF: Partial<Record<OrderStatus, EventDefinition<OrderTransitionPayload>>> = ORDER_STATUS_EVENTS;
 
 export interface TransitionRequest {
   tenant: string;
@@ -25,46 +22,105 @@ export interface TransitionRequest {
   reason: string | null;
   /** Columns that change with the status (totals, reasons). */
   changes?: Partial<NewOrder>;
-  /** More for the event's `after` (e.g. the checkout of an order awaiting payment). */
-  details?: Pick<OrderTransitionPayload['after'], 'payment' | 'driver'>;
+  /** More for the event's `after` (the driver of an assigned order). */
+  details?: Pick<OrderTransitionPayload['after'], 'driver'>;
 }
 
-export type TransitionResult = { ok: true; order: Order } | ({ ok: false } & IllegalTransition);
+/** Stock could not be held for the order (`stock.reserve`): nothing was changed. */
+export interface RefusedTransition {
+  kind: 'refused';
+  reason: 'insufficient_stock' | 'unknown_product';
+  productId: string;
+}
+
+/** A committed status change, as observers after the commit see it. */
+export interface OrderStatusChange {
+  /** The id of the transition's event: lets a client drop a rare duplicate. */
+  eventId: string;
+  tenant: string;
+  orderId: string;
+  customerId: string;
+  from: OrderStatus;
+  to: OrderStatus;
+  reason: string | null;
+  at: string;
+}
+
+/** Best-effort work after a status change committed (a realtime push): never inside the transaction. */
+export type OrderStatusObserver = (change: OrderStatusChange) => unknown;
+
+export type TransitionResult =
+  { ok: true; order: Order } | ({ ok: false } & IllegalTransition) | ({ ok: false } & RefusedTransition);
 
 /**
- * The one way an order changes status: checks the move against the transitions table, updates the
- * order (plus `changes`), moves its stock (`settleStock`), appends an order_event (actor, reason) and
- * emits the status's event, all in the caller's transaction (`tx` on the tenant's database, `emit`
- * from the same unit of work). The caller holds the order row lock. An illegal move is returned, not
- * thrown.
+ * The one way an order changes status. It finds the move's row in the order process table
+ * (`order-process.ts`), runs the row's effects (`OrderEffects`), updates the order (plus `changes`),
+ * appends an order event (actor, reason) and emits the row's event, all in the caller's transaction
+ * on the tenant's database; the caller holds the order's row lock. An illegal move, or stock that
+ * cannot be held, is returned, not thrown.
  */
-export async function transitionOrder(tx: Db, emit: Emit, request: TransitionRequest): Promise<TransitionResult> {
-  const { tenant, order, to, actor, reason } = request;
-  const from = order.status as OrderStatus;
-  const transition = orderTransition(from, to);
-  if (isIllegal(transition)) return { ok: false, ...transition };
-  const event = EVENT_OF[to];
-  if (!event) throw new Error(`No event is defined for an order reaching ${to}`);
-  const updated = await ordersRepository.update(tx, order.id, { ...request.changes, status: to });
-  await settleStock(tx, order.id, from, to);
-  await ordersRepository.insertEvent(tx, {
-    id: newId(),
-    orderId: order.id,
-    fromStatus: from,
-    toStatus: to,
-    actorId: actor.id,
-    actorRole: actor.role,
-    reason,
-  });
-  await emit(event, {
-    aggregateId: order.id,
-    tenant,
-    payload: {
+@Injectable()
+export class OrderTransitions {
+  private readonly observers: OrderStatusObserver[] = [];
+
+  constructor(@Inject(OrderEffects) private readonly effects: OrderEffects) {}
+
+  /**
+   * Runs `observer` after every committed transition, in the order of the transitions: how realtime
+   * pushes status changes without a hop through the bus (and without orders knowing about sockets).
+   */
+  observe(observer: OrderStatusObserver): void {
+    this.observers.push(observer);
+  }
+
+  async apply(unit: Unit, request: TransitionRequest): Promise<TransitionResult> {
+    const { tenant, order, to, actor, reason } = request;
+    const from = order.status as OrderStatus;
+    const step = orderStep(from, to);
+    if (isIllegal(step)) return { ok: false, ...step };
+    const becoming = { ...order, ...request.changes, status: to } as Order;
+    const outcome = await this.effects.run(unit, { tenant, order: becoming, step, reason });
+    if (outcome.refused) {
+      return { ok: false, kind: 'refused', reason: outcome.reason, productId: outcome.productId };
+    }
+    const updated = await ordersRepository.update(unit.tx, order.id, { ...request.changes, status: to });
+    await ordersRepository.insertEvent(unit.tx, {
+      id: newId(),
+      orderId: order.id,
+      fromStatus: from,
+      toStatus: to,
+      actorId: actor.id,
+      actorRole: actor.role,
+      reason,
+    });
+    const event = await unit.emit(step.event, {
+      aggregateId: order.id,
+      tenant,
+      payload: {
+        orderId: order.id,
+        customerId: order.customerId,
+        before: { status: from },
+        after: {
+          status: to,
+          reason,
+          total: updated.total,
+          currency: updated.currency,
+          ...outcome.details,
+          ...request.details,
+        },
+      },
+    });
+    const change: OrderStatusChange = {
+      eventId: event.id,
+      tenant,
       orderId: order.id,
       customerId: order.customerId,
-      before: { status: from },
-      after: { status: to, reason, total: updated.total, currency: updated.currency, ...request.details },
-    },
-  });
-  return { ok: true, order: updated };
+      from,
+      to,
+      reason,
+      at: event.occurredAt,
+    };
+    for (const observer of this.observers) unit.afterCommit(() => observer(change));
+    return { ok: true, order: updated };
+  }
 }

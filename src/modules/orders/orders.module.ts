@@ -6,7 +6,9 @@ import { PaymentsModule } from '../payments/payments.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { OrderDispatch } from './order-dispatch.consumer.js';
 import { OrderPayments } from './order-payments.consumer.js';
-import { OrderStockCache } from './order-stock-cache.consumer.js';
+import { OrderEffects } from './order-effects.js';
+import { OrderFulfilment } from './order-fulfilment.js';
+import { OrderTransitions } from './order-transitions.js';
 import { PaymentExpiryJob } from './payment-expiry.job.js';
 import { ScheduledRidesJob } from './scheduled-rides.job.js';
 import { OrderValidator } from './order-validator.consumer.js';
@@ -14,22 +16,25 @@ import { CustomerOrdersController, OrdersController } from './orders.controller.
 import { OrdersService } from './orders.service.js';
 
 /**
- * Orders (DESIGN §7): intake with Idempotency-Key, asynchronous validation with stock reservation and
- * checkout (`order-validator`), payment outcomes (`order-payments`), expiry (`payment-expiry` job),
- * reads, and cancellation with refunds.
+ * Orders (DESIGN §7): intake with Idempotency-Key, asynchronous validation (`order-validator`), payment
+ * outcomes (`order-payments`), dispatch outcomes (`order-dispatch`), expiry (`payment-expiry` job),
+ * scheduled rides, reads, and cancellation. Every status change is a row of the order process table
+ * (`order-process.ts`), whose effects reach the catalog, payments and dispatch through their faces.
  */
 @Module({
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
   controllers: [OrdersController, CustomerOrdersController],
   providers: [
     OrdersService,
+    OrderEffects,
+    OrderTransitions,
+    OrderFulfilment,
     OrderValidator,
-    OrderStockCache,
     OrderPayments,
     OrderDispatch,
     PaymentExpiryJob,
     ScheduledRidesJob,
   ],
-  exports: [OrdersService],
+  exports: [OrdersService, OrderTransitions],
 })
 export class OrdersModule {}

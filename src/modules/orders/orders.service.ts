@@ -5,8 +5,7 @@ import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
-import { CatalogCache } from '../catalog/catalog-cache.js';
-import { productsRepository } from '../catalog/products.repository.js';
+import { StockLedger } from '../catalog/stock-ledger.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { AddressesService } from '../customers/addresses.service.js';
@@ -14,7 +13,7 @@ import { PaymentsService } from '../payments/payments.service.js';
 import type { TenantContext } from '../tenants/tenant-scope.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
-import { transitionOrder } from './order-transitions.js';
+import { OrderTransitions, type TransitionResult } from './order-transitions.js';
 import { orderEventView, orderSummary, orderView } from './order-view.js';
 import type {
   CancelOrderBody,
@@ -27,7 +26,7 @@ import type {
 import { OrderPlaced } from './orders.events.js';
 import { ordersRepository, type NewOrder, type Order } from './orders.repository.js';
 import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
-import { haversineKm } from './delivery-fee.js';
+import { haversineKm } from '../../infra/geo/geo-math.js';
 import type { PaginationQuery } from '../../common/http/pagination.js';
 
 export interface RideRequest {
@@ -54,7 +53,8 @@ const isStaff = (actor: Actor) => actor.role === 'ADMIN' || actor.role === 'MERC
 export class OrdersService {
   constructor(
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
-    @Inject(CatalogCache) private readonly catalog: CatalogCache,
+    @Inject(StockLedger) private readonly stock: StockLedger,
+    @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
     @Inject(AddressesService) private readonly addresses: AddressesService,
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
@@ -133,7 +133,7 @@ export class OrdersService {
   ): Promise<OrderView> {
     const orderId = order.id;
     return this.unitOfWork.run(tenant.db, async (tx, emit) => {
-      if (items.length > 0) await assertOrderable(tx, items);
+      if (items.length > 0) await this.assertOrderable(tx, items);
       const inserted = await ordersRepository.insertOnce(tx, order);
       if (inserted) {
         if (items.length > 0) {
@@ -246,25 +246,22 @@ export class OrdersService {
    * REFUNDED once the provider confirmed).
    */
   async cancel(tenant: TenantContext, actor: Actor, id: string, body: CancelOrderBody): Promise<OrderView> {
-    const view = await this.unitOfWork.run(tenant.db, async (tx, emit) => {
+    return this.unitOfWork.run(tenant.db, async (tx, emit, afterCommit) => {
       const order = visible(await ordersRepository.find(tx, id, true), actor, id);
-      const result = await transitionOrder(tx, emit, {
-        tenant: tenant.code,
-        order,
-        to: 'CANCELLED',
-        actor: { id: actor.id, role: actor.role },
-        reason: body.reason,
-        changes: { cancelReason: body.reason },
-      });
-      if (!result.ok) throw illegalTransition(result);
-      await this.payments.closeOpen(tx, id, 'CANCELLED');
-      const captured = await this.payments.captured(tx, id);
-      if (captured)
-        await this.payments.requestRefund(tx, emit, tenant.code, captured.id, `order cancelled: ${body.reason}`);
+      const result = await this.transitions.apply(
+        { tx, emit, afterCommit },
+        {
+          tenant: tenant.code,
+          order,
+          to: 'CANCELLED',
+          actor: { id: actor.id, role: actor.role },
+          reason: body.reason,
+          changes: { cancelReason: body.reason },
+        },
+      );
+      if (!result.ok) throw refusal(result);
       return this.view(tx, result.order, tenant.code);
     });
-    await this.catalog.invalidate(tenant.code);
-    return view;
   }
 
   /** The assigned driver has the goods (or the rider) on board. */
@@ -285,19 +282,15 @@ export class OrdersService {
     reason: string,
     changes: Partial<NewOrder>,
   ): Promise<OrderView> {
-    return this.unitOfWork.run(tenant.db, async (tx, emit) => {
+    return this.unitOfWork.run(tenant.db, async (tx, emit, afterCommit) => {
       const order = await ordersRepository.find(tx, id, true);
       // Only the assigned driver; anyone else learns nothing about the order.
       if (!order || order.driverUserId !== actor.id) throw orderNotFound(id);
-      const result = await transitionOrder(tx, emit, {
-        tenant: tenant.code,
-        order,
-        to,
-        actor: { id: actor.id, role: actor.role },
-        reason,
-        changes,
-      });
-      if (!result.ok) throw illegalTransition(result);
+      const result = await this.transitions.apply(
+        { tx, emit, afterCommit },
+        { tenant: tenant.code, order, to, actor: { id: actor.id, role: actor.role }, reason, changes },
+      );
+      if (!result.ok) throw refusal(result);
       return this.view(tx, result.order, tenant.code);
     });
   }
@@ -308,6 +301,29 @@ export class OrdersService {
       visible(await ordersRepository.find(tx, id), actor, id);
       return this.payments.history(tx, id);
     });
+  }
+
+  /**
+   * Every product must be this shop's and orderable now (else 422 naming the line, nothing written).
+   * The validator checks again under its lock: a product can still be withdrawn in between.
+   */
+  private async assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<void> {
+    const found = new Set(
+      (
+        await this.stock.orderable(
+          tx,
+          items.map((item) => item.productId),
+        )
+      ).map((p) => p.id),
+    );
+    const errors = items.flatMap((item, index) =>
+      found.has(item.productId)
+        ? []
+        : [{ field: `items.${index}.productId`, message: 'no such product in this shop, or not available' }],
+    );
+    if (errors.length > 0) {
+      throw new ProblemException(problem(422, 'Some items cannot be ordered; nothing was placed.', { errors }));
+    }
   }
 
   private async view(tx: Db, order: Order, tenant: string): Promise<OrderView> {
@@ -336,22 +352,10 @@ export class OrdersService {
   }
 }
 
-/**
- * Every product must be this shop's and orderable now (else 422 naming the line, nothing written).
- * The validator checks again under its lock: a product can still be withdrawn in between.
- */
-async function assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<void> {
-  const found = new Set(
-    (await productsRepository.findOrderable(tx, [...new Set(items.map((item) => item.productId))])).map((p) => p.id),
-  );
-  const errors = items.flatMap((item, index) =>
-    found.has(item.productId)
-      ? []
-      : [{ field: `items.${index}.productId`, message: 'no such product in this shop, or not available' }],
-  );
-  if (errors.length > 0) {
-    throw new ProblemException(problem(422, 'Some items cannot be ordered; nothing was placed.', { errors }));
-  }
+/** A refused move as an HTTP problem: 409 for an illegal move. Only validation holds stock, so not that. */
+function refusal(result: Exclude<TransitionResult, { ok: true }>): Error {
+  if (result.kind === 'illegal-transition') return illegalTransition(result);
+  return new Error(`Unexpected stock refusal (${result.reason}) outside validation`);
 }
 
 /** The order if the actor may see it: staff of the tenant (the guard checked), or the customer who placed it. */

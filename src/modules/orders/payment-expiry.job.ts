@@ -6,7 +6,7 @@ import { LOGGER } from '../../infra/logging/logger.js';
 import { Scheduled, type ScheduledJob } from '../../infra/scheduling/scheduled-job.js';
 import { PaymentsService } from '../payments/payments.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
-import { transitionOrder, type OrderActor } from './order-transitions.js';
+import { OrderTransitions, type OrderActor } from './order-transitions.js';
 import { ordersRepository } from './orders.repository.js';
 
 const ACTOR: OrderActor = { id: 'job:payment-expiry', role: 'SYSTEM' };
@@ -28,6 +28,7 @@ export class PaymentExpiryJob implements ScheduledJob {
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
+    @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -43,21 +44,24 @@ export class PaymentExpiryJob implements ScheduledJob {
   /** Expires what is due in one tenant; returns how many orders it expired. */
   async expireIn(tenant: string): Promise<number> {
     const db = await this.databases.forTenant(tenant);
-    return this.unitOfWork.run(db, async (tx, emit) => {
+    return this.unitOfWork.run(db, async (tx, emit, afterCommit) => {
       let expired = 0;
       for (const orderId of await this.payments.dueOrderIds(tx, BATCH)) {
         const order = await ordersRepository.findUnlocked(tx, orderId);
         if (!order) continue; // taken by someone else right now: next run
-        const result = await transitionOrder(tx, emit, {
-          tenant,
-          order,
-          to: 'EXPIRED',
-          actor: ACTOR,
-          reason: 'payment time is up',
-        });
-        // Not awaiting payment any more (paid, cancelled): only the checkout is left to close.
-        await this.payments.closeOpen(tx, orderId, 'EXPIRED');
+        const result = await this.transitions.apply(
+          { tx, emit, afterCommit },
+          {
+            tenant,
+            order,
+            to: 'EXPIRED',
+            actor: ACTOR,
+            reason: 'payment time is up',
+          },
+        );
         if (result.ok) expired += 1;
+        // Not awaiting payment any more (paid, cancelled): only its stale checkout is left to close.
+        else await this.payments.closeOpen(tx, orderId, 'EXPIRED');
       }
       return expired;
     });

@@ -5,7 +5,8 @@ import type { Env } from '../../config/env.schema.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { Scheduled, type ScheduledJob } from '../../infra/scheduling/scheduled-job.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
-import { startDispatch } from './order-dispatch.consumer.js';
+import { CLOCK, fromNow, type Clock } from '../../common/clock.js';
+import { OrderFulfilment } from './order-fulfilment.js';
 import type { OrderActor } from './order-transitions.js';
 import { orders } from './orders.tenant-tables.js';
 
@@ -22,14 +23,16 @@ export class ScheduledRidesJob implements ScheduledJob {
   constructor(
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(OrderFulfilment) private readonly fulfilment: OrderFulfilment,
     @Inject(ENV) private readonly env: Env,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async run(): Promise<void> {
     const rides = await this.tenants.find(this.env.RIDES_TENANT);
     if (!rides) return;
-    const horizon = new Date(Date.now() + this.env.RIDE_DISPATCH_LEAD_MS);
-    await this.unitOfWork.run(rides.db, async (tx, emit) => {
+    const horizon = fromNow(this.clock, this.env.RIDE_DISPATCH_LEAD_MS);
+    await this.unitOfWork.run(rides.db, async (tx, emit, afterCommit) => {
       const due = await tx
         .select()
         .from(orders)
@@ -37,7 +40,7 @@ export class ScheduledRidesJob implements ScheduledJob {
         .orderBy(asc(orders.scheduledAt))
         .limit(BATCH)
         .for('update', { skipLocked: true });
-      for (const order of due) await startDispatch(tx, emit, rides.code, order, ACTOR);
+      for (const order of due) await this.fulfilment.dispatch({ tx, emit, afterCommit }, rides.code, order, ACTOR);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RideClass } from '../fleet/vehicle-classes.js';
-import { haversineKm, type Point } from '../orders/delivery-fee.js';
+import { haversineKm, type Point } from '../../infra/geo/geo-math.js';
 
 /** Minor units: a base, per started kilometre and per started minute. */
 export interface Fare {

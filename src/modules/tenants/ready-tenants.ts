@@ -3,9 +3,25 @@ import { eq } from 'drizzle-orm';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode } from '../../infra/database/tenant-code.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
-import type { TenantContext } from './tenant-scope.js';
 import { tenantsRepository, type Tenant } from './tenants.repository.js';
 import { tenants } from './tenants.tables.js';
+
+/** What other modules may know about a tenant, whatever its status. */
+export interface TenantProfile {
+  code: string;
+  name: string;
+  currency: string;
+  status: Tenant['status'];
+  ownerUserId: string | null;
+  /** Where the tenant's deliveries start. */
+  pickup: { lat: number; lng: number; address: string };
+}
+
+/** A READY tenant to work in: its profile and a handle on its own database. */
+export interface TenantContext extends Omit<TenantProfile, 'status'> {
+  /** The tenant's own database: every query about the tenant's data goes through this handle. */
+  db: SqlDatabase;
+}
 
 export type TenantLookup = { ok: true; tenant: TenantContext } | { ok: false; status: Tenant['status'] | 'UNKNOWN' };
 
@@ -22,19 +38,25 @@ export class ReadyTenants {
   ) {}
 
   async lookup(code: string): Promise<TenantLookup> {
-    if (!isTenantCode(code)) return { ok: false, status: 'UNKNOWN' };
+    const profile = await this.profile(code);
+    if (!profile) return { ok: false, status: 'UNKNOWN' };
+    if (profile.status !== 'READY') return { ok: false, status: profile.status };
+    const { status: _status, ...context } = profile;
+    return { ok: true, tenant: { ...context, db: await this.databases.forTenant(code) } };
+  }
+
+  /** The tenant's profile in any status (an order of a since-suspended tenant is still served), or undefined. */
+  async profile(code: string): Promise<TenantProfile | undefined> {
+    if (!isTenantCode(code)) return undefined;
     const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
-    if (!tenant) return { ok: false, status: 'UNKNOWN' };
-    if (tenant.status !== 'READY') return { ok: false, status: tenant.status };
+    if (!tenant) return undefined;
     return {
-      ok: true,
-      tenant: {
-        code: tenant.code,
-        name: tenant.name,
-        currency: tenant.currency,
-        ownerUserId: tenant.ownerUserId,
-        db: await this.databases.forTenant(code),
-      },
+      code: tenant.code,
+      name: tenant.name,
+      currency: tenant.currency,
+      status: tenant.status,
+      ownerUserId: tenant.ownerUserId,
+      pickup: { lat: tenant.pickupLat, lng: tenant.pickupLng, address: tenant.pickupAddress },
     };
   }
 

@@ -16,18 +16,10 @@ import { ApiProblem } from '../../common/http/openapi.js';
 import type { Actor } from '../../common/request-context.js';
 import { isTenantCode, TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
 import { invalidTenantCode, tenantNotFound, tenantNotReady } from './tenant-problems.js';
-import type { SqlDatabase } from '../../infra/database/sql-database.js';
-import { ReadyTenants } from './ready-tenants.js';
+import { ReadyTenants, type TenantContext } from './ready-tenants.js';
 
 /** The tenant a `/api/tenants/:tenantCode/…` request acts in, resolved and checked by `TenantScopeGuard`. */
-export interface TenantContext {
-  code: string;
-  name: string;
-  currency: string;
-  ownerUserId: string | null;
-  /** The tenant's own database: every query about the tenant's data goes through this handle. */
-  db: SqlDatabase;
-}
+export type { TenantContext } from './ready-tenants.js';
 
 export interface TenantScopeOptions {
   /**
