@@ -337,6 +337,36 @@ for (const kind of ['embedded', 'real'] as const) {
       return { id: placed.id, base, total: placed.total };
     }
 
+    it('refuses a ride booked in the past or more than 30 days ahead: 400 naming scheduledAt, nothing placed', async () => {
+      const ride = (scheduledAt: string) => ({
+        pickup: { lat: 48.14, lng: 11.58, address: 'Pickup street 1' },
+        dropoff: { lat: 48.16, lng: 11.6, address: 'Dropoff street 2' },
+        vehicleClass: 'ECONOMY',
+        scheduledAt,
+      });
+      const placed = async () =>
+        (
+          await expectStatus<{ meta: { total: number } }>(
+            await app.request('/api/orders', { as: shop.shopper.token }),
+            200,
+          )
+        ).meta.total;
+      const before = await placed();
+      for (const at of [Date.now() - 60_000, Date.now() + 31 * 86_400_000]) {
+        const response = await app.request('/api/rides', {
+          method: 'POST',
+          json: ride(new Date(at).toISOString()),
+          as: shop.shopper.token,
+        });
+        const problem = await expectStatus<{ errors: { field: string }[] }>(response, 400);
+        assert.deepEqual(
+          problem.errors.map((error) => error.field),
+          ['scheduledAt'],
+        );
+      }
+      assert.equal(await placed(), before, 'nothing was placed');
+    });
+
     it('a ride goes to the nearest driver of the booked class only; the rider sees every status', async () => {
       // Far from the shop (Munich), so no delivery job of another test can reach these drivers.
       const start = { lat: 48.14, lng: 11.58 };

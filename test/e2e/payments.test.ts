@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestClock } from '../support/clock.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { skipUnless, startTestApp, type TestApp } from '../support/app.js';
@@ -230,9 +232,11 @@ for (const kind of ['embedded', 'real'] as const) {
   describe(`payment expiry (${kind})`, { skip: await skipUnless(kind) }, () => {
     let app: TestApp;
     let shop: Shop;
+    const clock = new TestClock();
 
     before(async () => {
-      app = await startTestApp(kind, { PAYMENT_TTL: '1s', PAYMENT_EXPIRY_INTERVAL_MS: '200' });
+      // The default PAYMENT_TTL (15 min): the test moves business time past it instead of waiting.
+      app = await startTestApp(kind, { PAYMENT_EXPIRY_INTERVAL_MS: '200' }, { clock });
       shop = await Shop.open(app, 'exp_shop');
     });
     after(async () => {
@@ -242,6 +246,9 @@ for (const kind of ['embedded', 'real'] as const) {
     it('an unpaid order expires after PAYMENT_TTL, its reservation released; money arriving later is refunded', async () => {
       const figs = await shop.product('Figs', 800, 3);
       const order = await shop.awaitingPayment(figs.id, 2);
+      await sleep(600); // three expiry runs: nothing is due yet
+      assert.equal((await shop.order(order.id)).status, 'AWAITING_PAYMENT', 'not expired before its time');
+      clock.advance(15 * 60_000);
       const expired = await shop.until(order.id, 'EXPIRED');
       assert.equal(expired.payment!.status, 'EXPIRED');
       await waitFor(async () => (await shop.stock(figs.id)).reserved === 0, { what: 'reservation released' });

@@ -1,4 +1,5 @@
 import { startOrdo, type Ordo } from '../../src/bootstrap.js';
+import type { Clock } from '../../src/common/clock.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { IN_MEMORY } from '../../src/infra/infra.factories.js';
 import { createRealInfra, TEST_RETRY_DELAYS_MS, type RealInfra } from './infra.js';
@@ -23,7 +24,11 @@ export interface TestApp {
  * embedded: in-memory PGlite from the migrated snapshot, table bus, memory cache.
  * real: a fresh Postgres database, its own RabbitMQ namespace and Redis prefix, removed on close.
  */
-export async function startTestApp(kind: InfraKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: InfraKind,
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestApp> {
   let infra: RealInfra | undefined;
   let baseEnv: Record<string, string>;
   let controlDatabase: PgliteDatabase | undefined;
@@ -44,7 +49,7 @@ export async function startTestApp(kind: InfraKind, env: Record<string, string> 
     ...baseEnv,
     ...env,
   });
-  const ordo = await startOrdo(parsed, { logger: testLogger(), controlDatabase });
+  const ordo = await startOrdo(parsed, { logger: testLogger(), controlDatabase, clock: options.clock });
   const url = ordo.url!;
   return {
     ordo,

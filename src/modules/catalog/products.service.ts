@@ -1,3 +1,4 @@
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
@@ -24,6 +25,7 @@ export class ProductsService {
   constructor(
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(CatalogCache) private readonly cache: CatalogCache,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(tenant: TenantContext, input: CreateProductBody): Promise<ProductView> {
@@ -110,7 +112,7 @@ export class ProductsService {
     await this.write(tenant, undefined, async (tx, emit) => {
       const before = await productsRepository.findForUpdate(tx, id);
       if (!before) throw productNotFound(id);
-      await productsRepository.update(tx, id, { active: false, deletedAt: new Date() });
+      await productsRepository.update(tx, id, { active: false, deletedAt: this.clock.now() });
       await emit(ProductDeleted, {
         aggregateId: id,
         tenant: tenant.code,

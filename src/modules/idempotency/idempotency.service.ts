@@ -1,3 +1,4 @@
+import { CLOCK, fromNow, type Clock } from '../../common/clock.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
@@ -75,7 +76,10 @@ function sameKey(userId: string, scope: string, key: string) {
 
 @Injectable()
 export class IdempotencyService {
-  constructor(@Inject(CONTROL_DATABASE) private readonly control: SqlDatabase) {}
+  constructor(
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   async run(
     request: IdempotentRequest,
@@ -91,7 +95,7 @@ export class IdempotencyService {
         await tx
           .delete(idempotencyKeys)
           .where(
-            and(sameKey(userId, scope, key), lt(idempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_TTL_MS))),
+            and(sameKey(userId, scope, key), lt(idempotencyKeys.createdAt, fromNow(this.clock, -IDEMPOTENCY_TTL_MS))),
           );
         const [inserted] = await tx
           .insert(idempotencyKeys)

@@ -1,3 +1,4 @@
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ProblemException } from '../../common/http/problem-exception.js';
@@ -58,6 +59,7 @@ export class Notifier implements MessageHandler<NotifyingPayload, NewNotificatio
     @Inject(TenantsService) private readonly tenants: TenantsService,
     @Inject(MAILER) private readonly mailer: MailPort,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async prepare(payload: NotifyingPayload, envelope: Envelope): Promise<NewNotification | undefined> {
@@ -79,7 +81,7 @@ export class Notifier implements MessageHandler<NotifyingPayload, NewNotificatio
       userId: recipient.id,
       ...message,
       channel: 'email',
-      ...recorded(outcome),
+      ...recorded(outcome, this.clock.now()),
       tenant,
       orderId: payload.orderId,
     };
@@ -100,10 +102,10 @@ export class Notifier implements MessageHandler<NotifyingPayload, NewNotificatio
   }
 }
 
-function recorded(outcome: MailOutcome): Pick<NewNotification, 'status' | 'error' | 'sentAt'> {
+function recorded(outcome: MailOutcome, now: Date): Pick<NewNotification, 'status' | 'error' | 'sentAt'> {
   switch (outcome.status) {
     case 'sent':
-      return { status: 'SENT', error: null, sentAt: new Date() };
+      return { status: 'SENT', error: null, sentAt: now };
     case 'logged':
       return { status: 'STORED', error: null, sentAt: null };
     case 'rejected':

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, fromNow, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
@@ -39,6 +40,7 @@ export class PaymentsService {
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(ENV) private readonly env: Env,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Opens a checkout for an order now awaiting payment, due to expire after PAYMENT_TTL. */
@@ -55,7 +57,7 @@ export class PaymentsService {
       amount: request.amount,
       currency: request.currency,
       status: 'PENDING',
-      expiresAt: new Date(Date.now() + this.env.PAYMENT_TTL),
+      expiresAt: fromNow(this.clock, this.env.PAYMENT_TTL),
     });
     await this.record(tx, payment, 'payment.created');
     return checkoutView(payment);
@@ -195,7 +197,7 @@ export class PaymentsService {
 
   /** Orders whose payment time is up (for the expiry job). */
   dueOrderIds(tx: Db, limit: number): Promise<string[]> {
-    return paymentsRepository.dueOrderIds(tx, new Date(), limit);
+    return paymentsRepository.dueOrderIds(tx, this.clock.now(), limit);
   }
 
   private async apply(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent): Promise<string> {

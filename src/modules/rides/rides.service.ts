@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { problem } from '../../common/http/problem.js';
@@ -13,7 +14,7 @@ import { OrdersService } from '../orders/orders.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { DEFAULT_FARES, estimateFare, fareSchema, type Fare } from './fares.js';
-import type { RequestRideBody } from './rides.dto.js';
+import { MAX_SCHEDULE_DAYS, type RequestRideBody } from './rides.dto.js';
 
 /**
  * Rides (car ordering). Decision: ride orders live in a platform tenant (RIDES_TENANT, default
@@ -30,6 +31,7 @@ export class RidesService implements OnApplicationBootstrap {
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(OrdersService) private readonly orders: OrdersService,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.fares = { ...DEFAULT_FARES, ...parseFares(env.RIDE_FARES) };
   }
@@ -48,6 +50,7 @@ export class RidesService implements OnApplicationBootstrap {
   }
 
   async request(actor: Actor, body: RequestRideBody, orderId: string): Promise<OrderView> {
+    if (body.scheduledAt !== undefined) this.assertBookable(Date.parse(body.scheduledAt));
     const tenant = await this.tenants.find(this.env.RIDES_TENANT);
     if (!tenant) {
       throw new ProblemException(problem(503, 'Rides are being set up; try again in a moment.'));
@@ -66,6 +69,18 @@ export class RidesService implements OnApplicationBootstrap {
       },
       orderId,
     );
+  }
+
+  /** A ride for later must be in the future and at most MAX_SCHEDULE_DAYS ahead (400 naming the field). */
+  private assertBookable(at: number): void {
+    const now = this.clock.now().getTime();
+    const message =
+      at <= now
+        ? 'must be in the future'
+        : at > now + MAX_SCHEDULE_DAYS * 86_400_000
+          ? `at most ${MAX_SCHEDULE_DAYS} days ahead`
+          : undefined;
+    if (message) throw ProblemException.validation([{ field: 'scheduledAt', message }]);
   }
 }
 

@@ -1,3 +1,4 @@
+import { CLOCK, type Clock } from '../../../common/clock.js';
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -27,6 +28,7 @@ export class SandboxCheckoutController {
     @Inject(SandboxProvider) private readonly sandbox: SandboxProvider,
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get(':token')
@@ -54,7 +56,7 @@ export class SandboxCheckoutController {
     const found = await this.find(token);
     if (!found) return this.notFound(reply);
     const { payment, tenant } = found;
-    if (!payable(payment)) return this.render(reply, token, 409);
+    if (!payable(payment, this.clock.now())) return this.render(reply, token, 409);
     const webhook = this.sandbox.signedWebhook({
       type: outcome === 'pay' ? 'payment.succeeded' : 'payment.failed',
       data: {
@@ -100,7 +102,7 @@ export class SandboxCheckoutController {
           amount: payment.amount,
           currency: payment.currency,
           status: payment.status,
-          payable: payable(payment),
+          payable: payable(payment, this.clock.now()),
           action: `/pay/${token}`,
           ...(message ? { message } : {}),
         }),
@@ -116,8 +118,8 @@ export class SandboxCheckoutController {
 }
 
 /** Open (pending, or declined and retried) and not past its due time. */
-function payable(payment: Payment): boolean {
-  return (payment.status === 'PENDING' || payment.status === 'FAILED') && new Date(payment.expiresAt) > new Date();
+function payable(payment: Payment, now: Date): boolean {
+  return (payment.status === 'PENDING' || payment.status === 'FAILED') && new Date(payment.expiresAt) > now;
 }
 
 /** This server as seen from itself: the address and port the request arrived on. */
