@@ -1,9 +1,8 @@
-import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import { TenantPoolsExhausted } from '../../infra/database/tenant-pool-cache.js';
-import { LOGGER } from '../../infra/logging/logger.js';
+import { Saturated } from '../saturated.js';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from './problem.js';
 import { ProblemException } from './problem-exception.js';
 
@@ -20,7 +19,7 @@ interface FastifyError {
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
@@ -28,15 +27,15 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = { ...this.toProblem(error, request), instance: request.url };
+    if (error instanceof Saturated) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 
   private toProblem(error: unknown, request: FastifyRequest): Problem {
     if (error instanceof ProblemException) return error.problem;
-    // Every tenant pool of this process is busy: a load problem, not a bug, so 503 rather than 500,
-    // wherever a handler met it (a tenant-scoped route, or a walk over several tenants).
-    if (error instanceof TenantPoolsExhausted) {
-      return problem(503, 'Too many tenants are busy on this server right now; try again shortly.');
+    // A load problem, not a bug (every tenant pool busy, …): 503 rather than 500, wherever a handler met it.
+    if (error instanceof Saturated) {
+      return problem(503, 'This server is too busy to take the request right now; try again shortly.');
     }
     if (error instanceof HttpException) {
       const response = error.getResponse();

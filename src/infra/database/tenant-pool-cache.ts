@@ -1,4 +1,5 @@
 import type { SQL } from 'drizzle-orm';
+import { Saturated } from '../../common/saturated.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import type { Db, SqlDatabase, TransactionOptions } from './sql-database.js';
 
@@ -25,7 +26,7 @@ interface Entry {
   drained?: () => void;
 }
 
-export class TenantPoolsExhausted extends Error {
+export class TenantPoolsExhausted extends Saturated {
   override readonly name = 'TenantPoolsExhausted';
 }
 
