@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { pino } from 'pino';
 import type { DeadLetterSink, FailedDelivery } from '../../src/infra/bus/bus.port.js';
@@ -9,6 +7,7 @@ import { PermanentFailure } from '../../src/infra/bus/permanent-failure.js';
 import { deleteRabbitTopology, RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
 import { RabbitNames } from '../../src/infra/bus/rabbit-topology.js';
 import { requireService, serviceUrls, uniqueSuffix } from '../support/services.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 import { PostgresDatabase } from '../../src/infra/database/postgres-database.js';
 import { TenantDatabaseManager } from '../../src/infra/database/tenant-database-manager.js';
@@ -17,6 +16,7 @@ import { busContract } from './bus.contract.js';
 import {
   busTransportContract,
   envelope,
+  gate,
   recordingSink,
   subscription,
   TRANSPORT_CONSUMERS,
@@ -27,9 +27,7 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const RETRY_DELAYS_MS = [100, 200];
 const CONSUMERS = TRANSPORT_CONSUMERS;
 
-const exec = promisify(execFile);
 const rabbitSkip = await requireService('rabbitmq');
-const rabbitmqctlSkipped = await rabbitmqctlSkip();
 const url = serviceUrls.rabbitmq;
 
 async function queueDepth(names: string[]): Promise<number> {
@@ -62,18 +60,28 @@ busTransportContract('RabbitMQ', () => rabbitSkip, rabbitFactory);
 
 describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   let namespace: string;
+  let proxy: TcpProxy;
   let bus: RabbitBus;
-  const options = () => ({ url, namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
+  const options = () => ({ url: proxy.proxied(url), namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
 
-  // A namespace per test: messages one test leaves in a queue never reach the next.
-  beforeEach(() => {
+  // A namespace per test: messages one test leaves in a queue never reach the next. The bus reaches
+  // the broker through a proxy, so a test can cut its connection.
+  beforeEach(async () => {
     namespace = `t${uniqueSuffix()}`;
+    proxy = await TcpProxy.forUrl(url);
     bus = new RabbitBus(options(), log);
   });
   afterEach(async () => {
     await bus.close();
+    await proxy.stop();
     await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
   });
+
+  /** Resets the bus's connection on both ends, as a network failure would, and lets it reconnect. */
+  async function cutConnection(): Promise<void> {
+    await proxy.stop();
+    await proxy.start();
+  }
 
   it('publish rejects quickly, without hanging, when the broker is unreachable', async () => {
     const down = new RabbitBus({ ...options(), url: 'amqp://guest:guest@127.0.0.1:1' }, log);
@@ -160,55 +168,53 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await assert.rejects(bus.sendTo('nobody', envelope()), /No queue/);
   });
 
-  it(
-    'reconnects, re-declares and resumes consuming after the connection is closed',
-    { skip: rabbitmqctlSkipped },
-    async () => {
-      const seen: string[] = [];
-      await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
-      const first = envelope();
-      await bus.publish([first]);
-      await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
-      await closeConnectionsNamed(namespace);
-      const second = envelope();
-      // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
-      await waitFor(
-        async () =>
-          bus.publish([second]).then(
-            () => true,
-            () => false,
-          ),
-        { what: 'publishing to work again' },
-      );
-      await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
-      assert.equal(await bus.isHealthy(), true);
-      await bus.stopConsuming();
-    },
-  );
+  it('reconnects, re-declares and resumes consuming after the connection is closed', async () => {
+    const seen: string[] = [];
+    await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
+    const first = envelope();
+    await bus.publish([first]);
+    await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
+    await cutConnection();
+    const second = envelope();
+    // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
+    await waitFor(
+      async () =>
+        bus.publish([second]).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'publishing to work again' },
+    );
+    await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
+    assert.equal(await bus.isHealthy(), true);
+    await bus.stopConsuming();
+  });
 
-  it(
-    'redelivers, rather than loses, a message whose retry could not be published',
-    { skip: rabbitmqctlSkipped },
-    async () => {
-      const sent = envelope();
-      const attempts: number[] = [];
-      await bus.consume(
-        [
-          subscription('beta', async (e) => {
-            attempts.push(e.attempt);
-            // The connection dies while the handler runs, so moving the message to a retry tier fails.
-            if (attempts.length === 1) await closeConnectionsNamed(namespace);
-            if (e.attempt === 1) throw new Error('fails on the first attempt');
-          }),
-        ],
-        recordingSink(),
-      );
-      await bus.publish([sent]);
-      await waitFor(() => attempts.includes(2), { what: 'the retry after reconnecting' });
-      assert.deepEqual(attempts, [1, 1, 2]);
-      await bus.stopConsuming();
-    },
-  );
+  it('redelivers, rather than loses, a message whose retry could not be published', async () => {
+    const sent = envelope();
+    const attempts: number[] = [];
+    const confirmed = gate();
+    await bus.consume(
+      [
+        subscription('beta', async (e) => {
+          attempts.push(e.attempt);
+          // The connection dies while the handler runs, so moving the message to a retry tier fails.
+          // Not before the publish below is confirmed: that would fail the publish instead.
+          if (attempts.length === 1) {
+            await confirmed.opened;
+            await cutConnection();
+          }
+          if (e.attempt === 1) throw new Error('fails on the first attempt');
+        }),
+      ],
+      recordingSink(),
+    );
+    await bus.publish([sent]);
+    confirmed.open();
+    await waitFor(() => attempts.includes(2), { what: 'the retry after reconnecting' });
+    assert.deepEqual(attempts, [1, 1, 2]);
+    await bus.stopConsuming();
+  });
 
   it('deleteRabbitTopology removes the exchange and every queue', async () => {
     await bus.declare(CONSUMERS.map((consumer) => subscription(consumer, async () => undefined)));
@@ -236,29 +242,6 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     }
   });
 });
-
-async function rabbitmqctlSkip(): Promise<false | string> {
-  if (rabbitSkip) return rabbitSkip;
-  try {
-    await exec('rabbitmqctl', ['-q', 'status'], { timeout: 20_000 });
-    return false;
-  } catch {
-    return 'rabbitmqctl is not available to force a disconnect';
-  }
-}
-
-/** Closes, broker side, the connections whose client named them after this namespace. */
-async function closeConnectionsNamed(namespace: string): Promise<void> {
-  const { stdout } = await exec('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], {
-    timeout: 20_000,
-  });
-  const pids = stdout
-    .split('\n')
-    .filter((line) => line.includes(`"${namespace}@`))
-    .map((line) => line.split('\t')[0]!);
-  assert.ok(pids.length > 0, 'found no connection to close');
-  for (const pid of pids) await exec('rabbitmqctl', ['close_connection', pid, 'test outage'], { timeout: 20_000 });
-}
 
 busContract('RabbitMQ (control database on PostgreSQL)', rabbitSkip || (await requireService('postgres')), async () => {
   const database = await createTestDatabase('rbus');
