@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { connect } from 'amqplib';
-import { pino } from 'pino';
-import type { DeadLetterSink, FailedDelivery } from '../../src/infra/bus/bus.port.js';
+import { pino, type Logger } from 'pino';
+import type { DeadLetterSink, FailedDelivery, Subscription } from '../../src/infra/bus/bus.port.js';
 import { PermanentFailure } from '../../src/infra/bus/permanent-failure.js';
-import { deleteRabbitTopology, RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
+import { RabbitBus, type RabbitBusOptions } from '../../src/infra/bus/rabbit-bus.js';
 import { RabbitNames } from '../../src/infra/bus/rabbit-topology.js';
+import { leaseNamespace, type NamespaceLease } from '../support/namespace-pool.js';
+import { declareNamespaceQueues, deleteNamespace, namespaceQueues } from '../support/rabbit-queues.js';
 import { requireService, serviceUrls, uniqueSuffix } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait-for.js';
@@ -27,6 +29,8 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const RETRY_DELAYS_MS = [100, 200];
 const CONSUMERS = TRANSPORT_CONSUMERS;
 
+/** The namespace pool (test/support/namespace-pool.ts) of this file's tests. */
+const NAMESPACE_POOL = 'ordo_test_bus';
 const rabbitSkip = await requireService('rabbitmq');
 const url = serviceUrls.rabbitmq;
 
@@ -43,15 +47,16 @@ async function queueDepth(names: string[]): Promise<number> {
 }
 
 const rabbitFactory: TransportFactory = async (options) => {
-  const bus = new RabbitBus({ url, ...options }, log);
-  const names = new RabbitNames(options.namespace);
+  const lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], options.retryDelaysMs);
+  const bus = new RabbitBus({ url, namespace: lease.namespace, ...options }, log);
+  const names = new RabbitNames(lease.namespace);
   return {
     bus,
     pending: (consumer) =>
       queueDepth([names.queue(consumer), ...options.retryDelaysMs.map((delay) => names.retryQueue(consumer, delay))]),
     dispose: async () => {
       await bus.close();
-      await deleteRabbitTopology(url, options.namespace, [...CONSUMERS], options.retryDelaysMs);
+      await lease.release();
     },
   };
 };
@@ -59,22 +64,24 @@ const rabbitFactory: TransportFactory = async (options) => {
 busTransportContract('RabbitMQ', () => rabbitSkip, rabbitFactory);
 
 describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
+  let lease: NamespaceLease;
   let namespace: string;
   let proxy: TcpProxy;
   let bus: RabbitBus;
   const options = () => ({ url: proxy.proxied(url), namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
 
-  // A namespace per test: messages one test leaves in a queue never reach the next. The bus reaches
-  // the broker through a proxy, so a test can cut its connection.
+  // Each test gets empty queues, so messages one test leaves behind never reach the next. The bus
+  // reaches the broker through a proxy, so a test can cut its connection.
   beforeEach(async () => {
-    namespace = `t${uniqueSuffix()}`;
+    lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], RETRY_DELAYS_MS);
+    namespace = lease.namespace;
     proxy = await TcpProxy.forUrl(url);
     bus = new RabbitBus(options(), log);
   });
   afterEach(async () => {
     await bus.close();
     await proxy.stop();
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
+    await lease.release();
   });
 
   /** Resets the bus's connection on both ends, as a network failure would, and lets it reconnect. */
@@ -126,7 +133,9 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await bus.consume([subscription('beta', async () => void (deliveries += 1))], sink);
     const connection = await connect(url);
     const channel = await connection.createConfirmChannel();
-    channel.publish(`${namespace}.events`, 'order.placed', Buffer.from('{not json'), { messageId: 'garbage' });
+    channel.publish(new RabbitNames(namespace).exchange, 'order.placed', Buffer.from('{not json'), {
+      messageId: 'garbage',
+    });
     await channel.waitForConfirms();
     await connection.close();
     await waitFor(() => sink.stored.length === 1, { what: 'the dead letter' });
@@ -217,16 +226,13 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   });
 
   it('deleteRabbitTopology removes the exchange and every queue', async () => {
-    await bus.declare(CONSUMERS.map((consumer) => subscription(consumer, async () => undefined)));
-    await bus.close();
-    const names = new RabbitNames(namespace);
-    assert.equal(await queueDepth(CONSUMERS.map((consumer) => names.deadLetterQueue(consumer))), 0, 'declared');
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
-    const queues = CONSUMERS.flatMap((c) => [
-      names.queue(c),
-      names.deadLetterQueue(c),
-      ...RETRY_DELAYS_MS.map((d) => names.retryQueue(c, d)),
-    ]);
+    // The one test that deletes a topology, so it declares a namespace of its own, never a pooled one.
+    const doomed = `ordo_test_deleted_${uniqueSuffix()}`;
+    const queues = namespaceQueues(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
+    await declareNamespaceQueues(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
+    assert.equal(await queueDepth(queues), 0, 'declared');
+    await deleteNamespace(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
+    const names = new RabbitNames(doomed);
     const connection = await connect(url);
     try {
       for (const queue of queues) {
@@ -243,6 +249,27 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   });
 });
 
+/**
+ * The contract suite starts a new consumer per test (contract-1, contract-2, …). In a pooled namespace
+ * their queues outlive a run, still bound, so contract-5's queue collects the messages of tests 1–4
+ * before its own test starts, where a fresh namespace would have had no such queue. So each consumer's
+ * queues are declared and emptied right before it starts.
+ */
+class PooledRabbitBus extends RabbitBus {
+  constructor(
+    private readonly lease: NamespaceLease,
+    options: RabbitBusOptions,
+    log: Logger,
+  ) {
+    super(options, log);
+  }
+
+  override async consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void> {
+    await this.lease.addConsumers(subscriptions.map((each) => each.consumer));
+    await super.consume(subscriptions, deadLetters);
+  }
+}
+
 busContract('RabbitMQ (control database on PostgreSQL)', rabbitSkip || (await requireService('postgres')), async () => {
   const database = await createTestDatabase('rbus');
   const control = new PostgresDatabase({ url: database.url, poolSize: 8 });
@@ -256,17 +283,16 @@ busContract('RabbitMQ (control database on PostgreSQL)', rabbitSkip || (await re
     log,
     onPoolsChanged: () => undefined,
   });
-  const namespace = `t${uniqueSuffix()}`;
-  let retryDelaysMs: number[] = [];
+  let lease: NamespaceLease | undefined;
   return {
     control,
     tenants,
-    openBus: (options) => {
-      retryDelaysMs = options.retryDelaysMs;
-      return new RabbitBus({ url, namespace, ...options }, log);
+    openBus: async (options) => {
+      lease = await leaseNamespace(NAMESPACE_POOL, [], options.retryDelaysMs);
+      return new PooledRabbitBus(lease, { url, namespace: lease.namespace, ...options }, log);
     },
-    cleanup: async (consumers) => {
-      await deleteRabbitTopology(url, namespace, consumers, retryDelaysMs);
+    cleanup: async () => {
+      await lease?.release();
       await tenants.close();
       await control.close();
       await database.drop();
