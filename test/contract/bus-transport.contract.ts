@@ -10,7 +10,6 @@ import type {
 } from '../../src/infra/bus/bus.port.js';
 import type { Envelope } from '../../src/infra/bus/envelope.js';
 import { PermanentFailure } from '../../src/infra/bus/permanent-failure.js';
-import { uniqueSuffix } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
 
 const RETRY_DELAYS_MS = [100, 200];
@@ -25,7 +24,8 @@ export interface TransportHarness {
   dispose(): Promise<void>;
 }
 
-export type TransportFactory = (options: BusOptions) => Promise<TransportHarness>;
+/** Opens a bus with these options, in a namespace of the adapter's choosing. */
+export type TransportFactory = (options: Omit<BusOptions, 'namespace'>) => Promise<TransportHarness>;
 
 export function envelope(overrides: Partial<Envelope> = {}): Envelope {
   return {
@@ -68,9 +68,8 @@ export function gate(): { opened: Promise<void>; open(): void } {
 export function busTransportContract(name: string, skip: () => false | string, factory: TransportFactory): void {
   describe(`BusPort transport contract: ${name}`, { skip: skip() }, () => {
     let harness: TransportHarness;
-    const open = async (overrides: Partial<BusOptions> = {}) => {
+    const open = async (overrides: Partial<Omit<BusOptions, 'namespace'>> = {}) => {
       harness = await factory({
-        namespace: `t${uniqueSuffix()}`,
         retryDelaysMs: RETRY_DELAYS_MS,
         prefetch: 4,
         ...overrides,

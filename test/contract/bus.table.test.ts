@@ -70,7 +70,7 @@ function tableTransport(open: () => Promise<{ database: SqlDatabase; close(): Pr
     factory: async (options) => {
       shared ??= open();
       const { database } = await shared;
-      const bus = new TableBus(database, { ...options, leaseMs: 5_000 }, log);
+      const bus = new TableBus(database, { namespace: 'ordo', ...options, leaseMs: 5_000 }, log);
       return {
         bus,
         pending: async (consumer) => {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { connect } from 'amqplib';
-import { pino } from 'pino';
-import type { DeadLetterSink, FailedDelivery } from '../../src/infra/bus/bus.port.js';
+import { pino, type Logger } from 'pino';
+import type { DeadLetterSink, FailedDelivery, Subscription } from '../../src/infra/bus/bus.port.js';
 import { PermanentFailure } from '../../src/infra/bus/permanent-failure.js';
-import { deleteRabbitTopology, RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
+import { RabbitBus, type RabbitBusOptions } from '../../src/infra/bus/rabbit-bus.js';
 import { RabbitNames } from '../../src/infra/bus/rabbit-topology.js';
+import { leaseNamespace, type NamespaceLease } from '../support/namespace-pool.js';
+import { declareNamespaceQueues, deleteNamespace, namespaceQueues } from '../support/rabbit-queues.js';
 import { requireService, serviceUrls, uniqueSuffix } from '../support/services.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 import { PostgresDatabase } from '../../src/infra/database/postgres-database.js';
 import { TenantDatabaseManager } from '../../src/infra/database/tenant-database-manager.js';
@@ -17,6 +18,7 @@ import { busContract } from './bus.contract.js';
 import {
   busTransportContract,
   envelope,
+  gate,
   recordingSink,
   subscription,
   TRANSPORT_CONSUMERS,
@@ -27,9 +29,9 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const RETRY_DELAYS_MS = [100, 200];
 const CONSUMERS = TRANSPORT_CONSUMERS;
 
-const exec = promisify(execFile);
+/** The namespace pool (test/support/namespace-pool.ts) of this file's tests. */
+const NAMESPACE_POOL = 'ordo_test_bus';
 const rabbitSkip = await requireService('rabbitmq');
-const rabbitmqctlSkipped = await rabbitmqctlSkip();
 const url = serviceUrls.rabbitmq;
 
 async function queueDepth(names: string[]): Promise<number> {
@@ -45,8 +47,9 @@ async function queueDepth(names: string[]): Promise<number> {
 }
 
 const rabbitFactory: TransportFactory = async (options) => {
-  const bus = new RabbitBus({ url, ...options }, log);
-  const names = new RabbitNames(options.namespace);
+  const lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], options.retryDelaysMs);
+  const bus = new RabbitBus({ url, namespace: lease.namespace, ...options }, log);
+  const names = new RabbitNames(lease.namespace);
   return {
     bus,
     // The delay queues are shared: counting all of them is stricter than counting this consumer's share.
@@ -54,7 +57,7 @@ const rabbitFactory: TransportFactory = async (options) => {
       queueDepth([names.queue(consumer), ...options.retryDelaysMs.map((delay) => names.retryQueue(delay))]),
     dispose: async () => {
       await bus.close();
-      await deleteRabbitTopology(url, options.namespace, [...CONSUMERS], options.retryDelaysMs);
+      await lease.release();
     },
   };
 };
@@ -62,19 +65,31 @@ const rabbitFactory: TransportFactory = async (options) => {
 busTransportContract('RabbitMQ', () => rabbitSkip, rabbitFactory);
 
 describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
+  let lease: NamespaceLease;
   let namespace: string;
+  let proxy: TcpProxy;
   let bus: RabbitBus;
-  const options = () => ({ url, namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
+  const options = () => ({ url: proxy.proxied(url), namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
 
-  // A namespace per test: messages one test leaves in a queue never reach the next.
-  beforeEach(() => {
-    namespace = `t${uniqueSuffix()}`;
+  // Each test gets empty queues, so messages one test leaves behind never reach the next. The bus
+  // reaches the broker through a proxy, so a test can cut its connection.
+  beforeEach(async () => {
+    lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], RETRY_DELAYS_MS);
+    namespace = lease.namespace;
+    proxy = await TcpProxy.forUrl(url);
     bus = new RabbitBus(options(), log);
   });
   afterEach(async () => {
     await bus.close();
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
+    await proxy.stop();
+    await lease.release();
   });
+
+  /** Resets the bus's connection on both ends, as a network failure would, and lets it reconnect. */
+  async function cutConnection(): Promise<void> {
+    await proxy.stop();
+    await proxy.start();
+  }
 
   it('publish rejects quickly, without hanging, when the broker is unreachable', async () => {
     const down = new RabbitBus({ ...options(), url: 'amqp://guest:guest@127.0.0.1:1' }, log);
@@ -93,7 +108,9 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await bus.consume([subscription('beta', async () => void (deliveries += 1))], sink);
     const connection = await connect(url);
     const channel = await connection.createConfirmChannel();
-    channel.publish(`${namespace}.events`, 'order.placed', Buffer.from('{not json'), { messageId: 'garbage' });
+    channel.publish(new RabbitNames(namespace).exchange, 'order.placed', Buffer.from('{not json'), {
+      messageId: 'garbage',
+    });
     await channel.waitForConfirms();
     await connection.close();
     await waitFor(() => sink.stored.length === 1, { what: 'the dead letter' });
@@ -135,63 +152,62 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
     await assert.rejects(bus.sendTo('nobody', envelope()), /No queue/);
   });
 
-  it(
-    'reconnects, re-declares and resumes consuming after the connection is closed',
-    { skip: rabbitmqctlSkipped },
-    async () => {
-      const seen: string[] = [];
-      await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
-      const first = envelope();
-      await bus.publish([first]);
-      await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
-      await closeConnectionsNamed(namespace);
-      const second = envelope();
-      // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
-      await waitFor(
-        async () =>
-          bus.publish([second]).then(
-            () => true,
-            () => false,
-          ),
-        { what: 'publishing to work again' },
-      );
-      await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
-      assert.equal(await bus.isHealthy(), true);
-      await bus.stopConsuming();
-    },
-  );
+  it('reconnects, re-declares and resumes consuming after the connection is closed', async () => {
+    const seen: string[] = [];
+    await bus.consume([subscription('alpha', async (e) => void seen.push(e.id))], recordingSink());
+    const first = envelope();
+    await bus.publish([first]);
+    await waitFor(() => seen.includes(first.id), { what: 'delivery before the outage' });
+    await cutConnection();
+    const second = envelope();
+    // Publishing fails while reconnecting and works again once it is back: what the outbox sweeper does.
+    await waitFor(
+      async () =>
+        bus.publish([second]).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'publishing to work again' },
+    );
+    await waitFor(() => seen.includes(second.id), { what: 'delivery after reconnecting' });
+    assert.equal(await bus.isHealthy(), true);
+    await bus.stopConsuming();
+  });
 
-  it(
-    'redelivers, rather than loses, a message whose retry could not be published',
-    { skip: rabbitmqctlSkipped },
-    async () => {
-      const sent = envelope();
-      const attempts: number[] = [];
-      await bus.consume(
-        [
-          subscription('beta', async (e) => {
-            attempts.push(e.attempt);
-            // The connection dies while the handler runs, so moving the message to a retry tier fails.
-            if (attempts.length === 1) await closeConnectionsNamed(namespace);
-            if (e.attempt === 1) throw new Error('fails on the first attempt');
-          }),
-        ],
-        recordingSink(),
-      );
-      await bus.publish([sent]);
-      await waitFor(() => attempts.includes(2), { what: 'the retry after reconnecting' });
-      assert.deepEqual(attempts, [1, 1, 2]);
-      await bus.stopConsuming();
-    },
-  );
+  it('redelivers, rather than loses, a message whose retry could not be published', async () => {
+    const sent = envelope();
+    const attempts: number[] = [];
+    const confirmed = gate();
+    await bus.consume(
+      [
+        subscription('beta', async (e) => {
+          attempts.push(e.attempt);
+          // The connection dies while the handler runs, so moving the message to a retry tier fails.
+          // Not before the publish below is confirmed: that would fail the publish instead.
+          if (attempts.length === 1) {
+            await confirmed.opened;
+            await cutConnection();
+          }
+          if (e.attempt === 1) throw new Error('fails on the first attempt');
+        }),
+      ],
+      recordingSink(),
+    );
+    await bus.publish([sent]);
+    confirmed.open();
+    await waitFor(() => attempts.includes(2), { what: 'the retry after reconnecting' });
+    assert.deepEqual(attempts, [1, 1, 2]);
+    await bus.stopConsuming();
+  });
 
   it('deleteRabbitTopology removes the exchange and every queue', async () => {
-    await bus.declare(CONSUMERS.map((consumer) => subscription(consumer, async () => undefined)));
-    await bus.close();
-    const names = new RabbitNames(namespace);
-    const queues = names.allQueues(CONSUMERS, RETRY_DELAYS_MS);
+    // The one test that deletes a topology, so it declares a namespace of its own, never a pooled one.
+    const doomed = `ordo_test_deleted_${uniqueSuffix()}`;
+    const queues = namespaceQueues(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
+    await declareNamespaceQueues(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
     assert.equal(await queueDepth(queues), 0, 'declared');
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
+    await deleteNamespace(doomed, [...CONSUMERS], RETRY_DELAYS_MS);
+    const names = new RabbitNames(doomed);
     const connection = await connect(url);
     try {
       for (const queue of queues) {
@@ -210,27 +226,25 @@ describe('RabbitBus specifics', { skip: rabbitSkip }, () => {
   });
 });
 
-async function rabbitmqctlSkip(): Promise<false | string> {
-  if (rabbitSkip) return rabbitSkip;
-  try {
-    await exec('rabbitmqctl', ['-q', 'status'], { timeout: 20_000 });
-    return false;
-  } catch {
-    return 'rabbitmqctl is not available to force a disconnect';
+/**
+ * The contract suite starts a new consumer per test (contract-1, contract-2, …). In a pooled namespace
+ * their queues outlive a run, still bound, so contract-5's queue collects the messages of tests 1–4
+ * before its own test starts, where a fresh namespace would have had no such queue. So each consumer's
+ * queues are declared and emptied right before it starts.
+ */
+class PooledRabbitBus extends RabbitBus {
+  constructor(
+    private readonly lease: NamespaceLease,
+    options: RabbitBusOptions,
+    log: Logger,
+  ) {
+    super(options, log);
   }
-}
 
-/** Closes, broker side, the connections whose client named them after this namespace. */
-async function closeConnectionsNamed(namespace: string): Promise<void> {
-  const { stdout } = await exec('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], {
-    timeout: 20_000,
-  });
-  const pids = stdout
-    .split('\n')
-    .filter((line) => line.includes(`"${namespace}@`))
-    .map((line) => line.split('\t')[0]!);
-  assert.ok(pids.length > 0, 'found no connection to close');
-  for (const pid of pids) await exec('rabbitmqctl', ['close_connection', pid, 'test outage'], { timeout: 20_000 });
+  override async consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void> {
+    await this.lease.addConsumers(subscriptions.map((each) => each.consumer));
+    await super.consume(subscriptions, deadLetters);
+  }
 }
 
 busContract('RabbitMQ (control database on PostgreSQL)', rabbitSkip || (await requireService('postgres')), async () => {
@@ -246,17 +260,16 @@ busContract('RabbitMQ (control database on PostgreSQL)', rabbitSkip || (await re
     log,
     onPoolsChanged: () => undefined,
   });
-  const namespace = `t${uniqueSuffix()}`;
-  let retryDelaysMs: number[] = [];
+  let lease: NamespaceLease | undefined;
   return {
     control,
     tenants,
-    openBus: (options) => {
-      retryDelaysMs = options.retryDelaysMs;
-      return new RabbitBus({ url, namespace, ...options }, log);
+    openBus: async (options) => {
+      lease = await leaseNamespace(NAMESPACE_POOL, [], options.retryDelaysMs);
+      return new PooledRabbitBus(lease, { url, namespace: lease.namespace, ...options }, log);
     },
-    cleanup: async (consumers) => {
-      await deleteRabbitTopology(url, namespace, consumers, retryDelaysMs);
+    cleanup: async () => {
+      await lease?.release();
       await tenants.close();
       await control.close();
       await database.drop();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { connect } from 'amqplib';
-import { deleteRabbitTopology, RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
+import { RabbitBus } from '../../src/infra/bus/rabbit-bus.js';
 import { DELIVERY_LIMIT, RabbitNames } from '../../src/infra/bus/rabbit-topology.js';
 import { testLogger } from '../support/logger.js';
-import { requireService, serviceUrls, uniqueSuffix } from '../support/services.js';
+import { leaseNamespace, type NamespaceLease } from '../support/namespace-pool.js';
+import { requireService, serviceUrls } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait-for.js';
 import { envelope, recordingSink, subscription, TRANSPORT_CONSUMERS } from './bus-transport.contract.js';
@@ -14,6 +15,8 @@ const log = testLogger();
 const url = serviceUrls.rabbitmq;
 const RETRY_DELAYS_MS = [100, 200];
 const CONSUMERS = TRANSPORT_CONSUMERS;
+/** The bus tests' namespace pool (test/support/namespace-pool.ts): reused, purged, never deleted. */
+const NAMESPACE_POOL = 'ordo_test_bus';
 
 /** Whether each queue exists (a passive declare of a missing queue closes its channel). */
 async function queuesExist(names: string[]): Promise<boolean[]> {
@@ -38,19 +41,18 @@ async function queuesExist(names: string[]): Promise<boolean[]> {
 }
 
 describe('RabbitMQ topology', { skip: await requireService('rabbitmq') }, () => {
-  let namespace: string;
+  let lease: NamespaceLease;
   let names: RabbitNames;
   let bus: RabbitBus;
-  const options = () => ({ url, namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 });
 
-  beforeEach(() => {
-    namespace = `t${uniqueSuffix()}`;
-    names = new RabbitNames(namespace);
-    bus = new RabbitBus(options(), log);
+  beforeEach(async () => {
+    lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], RETRY_DELAYS_MS);
+    names = new RabbitNames(lease.namespace);
+    bus = new RabbitBus({ url, namespace: lease.namespace, retryDelaysMs: RETRY_DELAYS_MS, prefetch: 4 }, log);
   });
   afterEach(async () => {
     await bus.close();
-    await deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS);
+    await lease.release();
   });
 
   it('declares one queue per consumer, one per retry tier and one for dead letters: nothing per consumer and tier', async () => {
@@ -142,8 +144,13 @@ async function queueDepth(queue: string): Promise<number> {
 }
 
 describe('RabbitMQ bus without a broker', { skip: await requireService('rabbitmq') }, () => {
-  const namespace = `t${uniqueSuffix()}`;
-  after(() => deleteRabbitTopology(url, namespace, [...CONSUMERS], RETRY_DELAYS_MS));
+  let lease: NamespaceLease;
+  let namespace: string;
+  before(async () => {
+    lease = await leaseNamespace(NAMESPACE_POOL, [...CONSUMERS], RETRY_DELAYS_MS);
+    namespace = lease.namespace;
+  });
+  after(() => lease?.release());
 
   it('declares and consumes without waiting for a broker that is down, and catches up once it is back', async () => {
     const proxy = await TcpProxy.forUrl(url);

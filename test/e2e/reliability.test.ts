@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'amqplib';
 import pg from 'pg';
+import { RabbitNames } from '../../src/infra/bus/rabbit-topology.js';
 import { skipUnless } from '../support/app.js';
 import { createRealInfra, type RealInfra } from '../support/infra.js';
 import {
@@ -100,7 +101,7 @@ for (const bus of ['rabbitmq', 'table'] as const) {
               [probeId],
             );
             if (!row?.published) return false;
-            const queue = await rabbitQueue(`${infra.namespace}.bus-probe`);
+            const queue = await rabbitQueue(new RabbitNames(infra.namespace).queue('bus-probe'));
             return queue.messageCount === 0 && queue.consumerCount > 0;
           },
           { timeoutMs: 20_000, what: `the worker to take probe ${probeId}` },

@@ -1,33 +1,26 @@
 import { Redis } from 'ioredis';
-import { deleteRabbitTopology } from '../../src/infra/bus/rabbit-bus.js';
+import '../../src/app.module.js';
+import { declaredConsumers } from '../../src/infra/bus/consumer.js';
+import { leaseNamespace } from './namespace-pool.js';
 import { createTestDatabase, dropDatabasesWithPrefix, type TestDatabase } from './postgres.js';
 import { serviceUrls, uniqueSuffix } from './services.js';
 
-/** Every consumer the app registers; topology cleanup deletes their queues. Grows with each feature. */
-export const APP_CONSUMERS = [
-  'bus-probe',
-  'tenant-provisioner',
-  'audit-recorder',
-  'vehicle-verifier',
-  'order-validator',
-  'order-stock-cache',
-  'order-payments',
-  'refund-processor',
-  'notifier',
-  'order-status-fanout',
-  'offer-fanout',
-  'dispatcher',
-  'dispatch-order-tracker',
-  'order-dispatch',
-  'driver-position-cleanup',
-];
+/**
+ * Every consumer the app registers, read from its modules' `@Consumer` declarations (importing the app
+ * module loads them all): a pooled namespace declares and purges their queues.
+ */
+export const APP_CONSUMERS = declaredConsumers().map((consumer) => consumer.name);
 
 /** Retry tiers tests run with: short, so poison messages reach the dead-letter store in about a second. */
 export const TEST_RETRY_DELAYS_MS = [100, 300];
 
+/** The namespace pool (test/support/namespace-pool.ts) of tests that run the app. */
+const APP_NAMESPACE_POOL = 'ordo_test_app';
+
 /**
- * Isolated real infrastructure for one test: a fresh control database, its own RabbitMQ namespace
- * and Redis key prefix, plus the env variables that point Ordo at them. `cleanup` removes all of it.
+ * Isolated real infrastructure for one test: a fresh control database, a RabbitMQ namespace leased
+ * from the pool (empty queues) and its own Redis key prefix, plus the env variables that point Ordo at
+ * them. `cleanup` removes the database and keys, and empties and returns the namespace.
  */
 export interface RealInfra {
   env: Record<string, string>;
@@ -35,13 +28,14 @@ export interface RealInfra {
   namespace: string;
   tenantPrefix: string;
   redisPrefix: string;
-  cleanup(consumers?: string[]): Promise<void>;
+  cleanup(): Promise<void>;
 }
 
 export async function createRealInfra(label = 'app'): Promise<RealInfra> {
+  const rabbit = await leaseNamespace(APP_NAMESPACE_POOL, APP_CONSUMERS, TEST_RETRY_DELAYS_MS);
   const database = await createTestDatabase(label);
+  const namespace = rabbit.namespace;
   const suffix = uniqueSuffix();
-  const namespace = `ordo_t${suffix}`;
   const tenantPrefix = `ot${suffix}_`;
   const redisPrefix = `ordo-test:${suffix}:`;
   return {
@@ -58,13 +52,14 @@ export async function createRealInfra(label = 'app'): Promise<RealInfra> {
       REDIS_KEY_PREFIX: redisPrefix,
       BUS_RETRY_DELAYS_MS: TEST_RETRY_DELAYS_MS.join(','),
     },
-    async cleanup(consumers = APP_CONSUMERS) {
-      await deleteRabbitTopology(serviceUrls.rabbitmq, namespace, consumers, TEST_RETRY_DELAYS_MS).catch(
-        () => undefined,
-      );
-      await deleteRedisKeys(redisPrefix);
-      await dropDatabasesWithPrefix(tenantPrefix);
-      await database.drop();
+    async cleanup() {
+      try {
+        await deleteRedisKeys(redisPrefix);
+        await dropDatabasesWithPrefix(tenantPrefix);
+        await database.drop();
+      } finally {
+        await rabbit.release();
+      }
     },
   };
 }
