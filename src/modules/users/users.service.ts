@@ -7,13 +7,14 @@ import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
-import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
+import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, countOf, rowsOf, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UserCreated, UserDeleted, UserUpdated } from './user.events.js';
 import type { CreateUserBody, ListUsersQuery, UpdateUserBody } from './users.dto.js';
-import { summarize, userView, usersRepository, type NewUser, type UserView } from './users.repository.js';
+import { summarizeUser, userView, type UserView } from './account.js';
+import { usersRepository, type NewUser } from './users.repository.js';
 import { users } from './users.tables.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
@@ -57,7 +58,7 @@ export class UsersService {
           role: input.role,
           tenantCode,
         });
-        await emit(UserCreated, { aggregateId: created.id, payload: { after: summarize(created) } });
+        await emit(UserCreated, { aggregateId: created.id, payload: { after: summarizeUser(created) } });
         return created;
       });
       return userView(user);
@@ -124,34 +125,14 @@ export class UsersService {
               ? 'tenant_changed'
               : undefined;
       if (reason) await revokeSessions(tx, id, reason);
-      await emit(UserUpdated, { aggregateId: id, payload: { before: summarize(before), after: summarize(after) } });
+      await emit(UserUpdated, {
+        aggregateId: id,
+        payload: { before: summarizeUser(before), after: summarizeUser(after) },
+      });
       return { user: after, revoked: reason !== undefined };
     });
     if (revoked) await this.cutOff(id);
     return userView(user);
-  }
-
-  /**
-   * A user moves themselves from one role to another (a CUSTOMER registering as a DRIVER), inside the
-   * caller's unit of work so the change commits with whatever it enables. Unlike an admin's role
-   * change, their sessions stay: refreshing one now issues tokens with the new role, while access
-   * tokens carrying the old role are refused by the verifier (it compares the token's role with the
-   * account's) once `forgetCachedSessions` has run after the commit. Emits `user.updated`.
-   * Returns undefined, changing nothing, when the user does not hold `from` (any more).
-   */
-  async switchOwnRole(tx: Db, emit: Emit, userId: string, from: Role, to: Role): Promise<UserView | undefined> {
-    if (from === 'MERCHANT' || to === 'MERCHANT')
-      throw new Error('a MERCHANT belongs to a tenant: not a self-service role');
-    const before = await usersRepository.findByIdForUpdate(tx, userId);
-    if (!before || before.role !== from || before.status !== 'ACTIVE') return undefined;
-    const after = (await usersRepository.update(tx, userId, { role: to }))!;
-    await emit(UserUpdated, { aggregateId: userId, payload: { before: summarize(before), after: summarize(after) } });
-    return userView(after);
-  }
-
-  /** After a commit that changed what a user's tokens may say: every process re-checks their sessions. */
-  forgetCachedSessions(userId: string): Promise<void> {
-    return this.cutOff(userId);
   }
 
   /** Soft delete: the row stays (audit, foreign keys) with status DELETED, and its email stays reserved. */
@@ -162,7 +143,7 @@ export class UsersService {
       if (!before) throw notFound(id);
       await usersRepository.update(tx, id, { status: 'DELETED' });
       await revokeSessions(tx, id, 'user_deleted');
-      await emit(UserDeleted, { aggregateId: id, payload: { before: summarize(before) } });
+      await emit(UserDeleted, { aggregateId: id, payload: { before: summarizeUser(before) } });
     });
     await this.cutOff(id);
   }
