@@ -42,7 +42,7 @@ export class SessionStatus {
     return this.cache.invalidateTags(sessionIds.map(sessionTag));
   }
 
-  /** Call after disabling or deleting a user. */
+  /** Call after disabling or deleting a user, or changing their role or tenant. */
   forgetUser(userId: string): Promise<void> {
     return this.cache.invalidateTags([userSessionsTag(userId)]);
   }

@@ -197,6 +197,21 @@ export class SessionsService {
     return found;
   }
 
+  /**
+   * Revokes every live session of a user in the caller's transaction (the users module calls it when
+   * an account is disabled, deleted or changes role or tenant), so their refresh tokens stop working
+   * and new sign-ins carry what changed. Returns how many it revoked. The caller drops the cached
+   * session checks after its commit (`SessionStatus.forgetUser`).
+   */
+  async revokeAllOf(tx: Db, userId: string, reason: string): Promise<number> {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    return revoked.length;
+  }
+
   /** A user's active sessions (neither revoked nor expired), newest first. */
   async list(
     userId: string,

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, eq } from 'drizzle-orm';
-import { userSessionsTag } from '../../common/auth/session-tags.js';
 import type { Role } from '../../common/auth/roles.js';
 import { newId } from '../../common/ids.js';
 import { actingAs } from '../../infra/bus/outbox.js';
 import type { Emit } from '../../infra/bus/unit-of-work.js';
-import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { summarizeUser, userView, type Account, type UserView } from './account.js';
 import { UserCreated, UserRegistered, UserUpdated } from './user.events.js';
+import { UserSessions } from './user-sessions.js';
 import { usersRepository } from './users.repository.js';
 import { users } from './users.tables.js';
 
@@ -34,7 +33,7 @@ export interface NewAccount {
 export class Accounts {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
-    @Inject(CACHE) private readonly cache: CachePort,
+    @Inject(UserSessions) private readonly sessions: UserSessions,
   ) {}
 
   /** The account with this email, in any case, unless deleted: who is signing in. */
@@ -114,7 +113,7 @@ export class Accounts {
 
   /** After a commit that changed what a user's tokens may say: every process re-checks their sessions. */
   forgetCachedSessions(userId: string): Promise<void> {
-    return this.cache.invalidateTags([userSessionsTag(userId)]);
+    return this.sessions.forgetCachedChecksOf(userId);
   }
 
   /** A tenant's staff (its MERCHANT accounts), oldest first. */
