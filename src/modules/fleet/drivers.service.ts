@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { eq } from 'drizzle-orm';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
@@ -34,6 +35,7 @@ export class DriversService {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(Accounts) private readonly accounts: Accounts,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -113,7 +115,7 @@ export class DriversService {
       const after = await driversRepository.update(tx, id, {
         status: 'VERIFIED',
         rejectionReason: null,
-        verifiedAt: new Date(),
+        verifiedAt: this.clock.now(),
       });
       await emit(DriverVerified, {
         aggregateId: id,
