@@ -16,15 +16,13 @@ import { config as loadDotenv } from 'dotenv';
 import { pino, type Level } from 'pino';
 import { startOrdo, type Ordo } from '../src/bootstrap.js';
 import type { Role } from '../src/common/auth/roles.js';
-import { newId } from '../src/common/ids.js';
 import { loadEnv } from '../src/config/load-env.js';
 import { UnitOfWork } from '../src/infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../src/infra/database/sql-database.js';
 import type { Tenant } from '../src/modules/tenants/tenants.repository.js';
 import { TenantsService } from '../src/modules/tenants/tenants.service.js';
+import { Accounts } from '../src/modules/users/accounts.js';
 import { PasswordHasher } from '../src/modules/users/password-hasher.js';
-import { UserCreated } from '../src/modules/users/user.events.js';
-import { summarize, usersRepository } from '../src/modules/users/users.repository.js';
 
 const TENANT = 'demo_shop';
 const MERCHANT = { email: 'merchant@ordo.local', password: 'merchant-password', name: 'Demo Merchant' };
@@ -91,7 +89,8 @@ async function ensureUser(
   const control = app.app.get<SqlDatabase>(CONTROL_DATABASE);
   const password = role === 'ADMIN' && adminFromEnv ? '(password from ORDO_ADMIN_PASSWORD)' : person.password;
   const what = role.toLowerCase();
-  const existing = await control.transaction((tx) => usersRepository.findByEmail(tx, person.email));
+  const accounts = app.app.get(Accounts);
+  const existing = await accounts.findByEmail(person.email);
   if (existing) {
     if (existing.role !== role || existing.tenantCode !== tenantCode) {
       throw new Error(
@@ -102,11 +101,10 @@ async function ensureUser(
   }
   const passwordHash = await app.app.get(PasswordHasher).hash(person.password);
   await app.app.get(UnitOfWork).run(control, async (tx, emit) => {
-    if (await usersRepository.emailTaken(tx, person.email)) {
+    if (await accounts.emailTaken(person.email, tx)) {
       throw new Error(`${person.email} belongs to a deleted account; pick another email`);
     }
-    const user = await usersRepository.insert(tx, { id: newId(), passwordHash, role, tenantCode, ...person });
-    await emit(UserCreated, { aggregateId: user.id, tenant: tenantCode, payload: { after: summarize(user) } });
+    await accounts.create(tx, emit, { email: person.email, name: person.name, passwordHash, role, tenantCode });
   });
   return { created: true, what, detail: `${person.email} / ${password}${ofTenant(tenantCode)}` };
 }

@@ -22,6 +22,15 @@ function metaFromContext(): EnvelopeMeta | undefined {
 }
 
 /**
+ * Event metadata naming `actor` as the actor, for events of public routes (sign-up, sign-in, refresh)
+ * where the request has no signed-in actor yet; IP and request id come from the request.
+ */
+export function actingAs(actor: { id: string; role: string }): EnvelopeMeta {
+  const { ip, requestId } = currentContext();
+  return { actorId: actor.id, actorRole: actor.role, ip: ip ?? null, requestId: requestId ?? null };
+}
+
+/**
  * Writes an event into the outbox of the database `tx` belongs to, as part of that transaction.
  * Validates the payload now, so a producer bug fails the state change instead of poisoning consumers.
  */

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId } from '../../common/ids.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { userView, type UserView } from '../users/account.js';
+import { Accounts } from '../users/accounts.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { UserRegistered } from '../users/user.events.js';
-import { summarize, userView, usersRepository, type UserView } from '../users/users.repository.js';
 import type { RegisterBody } from './auth.dto.js';
-import { actingAs, SessionsService, type Device, type TokenPair } from './sessions.service.js';
+import { SessionsService, type Device, type TokenPair } from './sessions.service.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 
 /** Sign-up refused: an account (deleted ones included) already uses this email, in any case. */
@@ -23,6 +22,7 @@ export class AccountsService {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
+    @Inject(Accounts) private readonly accounts: Accounts,
     @Inject(SessionsService) private readonly sessions: SessionsService,
   ) {}
 
@@ -32,20 +32,13 @@ export class AccountsService {
    * sign-ups racing for one email.
    */
   async register(body: RegisterBody, device: Device): Promise<TokenPair> {
-    if (await this.control.transaction((tx) => usersRepository.emailTaken(tx, body.email))) throw new EmailTakenError();
+    if (await this.accounts.emailTaken(body.email)) throw new EmailTakenError();
     const passwordHash = await this.passwords.hash(body.password);
     try {
       return await this.unitOfWork.run(this.control, async (tx, emit) => {
-        const user = await usersRepository.insert(tx, {
-          id: newId(),
-          email: body.email,
-          name: body.name,
-          phone: body.phone ?? null,
-          passwordHash,
-          role: 'CUSTOMER',
-        });
-        await emit(UserRegistered, { aggregateId: user.id, payload: { after: summarize(user) }, meta: actingAs(user) });
-        return this.sessions.open(tx, emit, user, device);
+        const { email, name, phone } = body;
+        const account = await this.accounts.register(tx, emit, { email, name, phone, passwordHash });
+        return this.sessions.open(tx, emit, account, device);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new EmailTakenError();
@@ -54,7 +47,7 @@ export class AccountsService {
   }
 
   async profile(userId: string): Promise<UserView | undefined> {
-    const user = await this.control.transaction((tx) => usersRepository.findById(tx, userId));
-    return user ? userView(user) : undefined;
+    const account = await this.accounts.findById(userId);
+    return account ? userView(account) : undefined;
   }
 }

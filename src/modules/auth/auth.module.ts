@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { RequestContextInterceptor } from '../../common/http/request-context.interceptor.js';
+import { UserSessions } from '../users/user-sessions.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 import { AccountsService } from './accounts.service.js';
@@ -31,4 +32,18 @@ import { SessionStatus } from './session-status.js';
   ],
   exports: [AccessTokens, SessionStatus, AccessTokenVerifier, SessionsService],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleInit {
+  constructor(
+    @Inject(UserSessions) private readonly userSessions: UserSessions,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+    @Inject(SessionStatus) private readonly status: SessionStatus,
+  ) {}
+
+  /** The users module revokes sessions through these (users cannot import auth: see UserSessions). */
+  onModuleInit(): void {
+    this.userSessions.plugIn({
+      revokeAllOf: (tx, userId, reason) => this.sessions.revokeAllOf(tx, userId, reason),
+      forgetCachedChecksOf: (userId) => this.status.forgetUser(userId),
+    });
+  }
+}

@@ -1,16 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
-import { newId } from '../../common/ids.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { LOGGER } from '../../infra/logging/logger.js';
+import { Accounts } from '../users/accounts.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { UserCreated } from '../users/user.events.js';
-import { summarize, usersRepository } from '../users/users.repository.js';
-import { users } from '../users/users.tables.js';
 
 /**
  * With ORDO_ADMIN_EMAIL and ORDO_ADMIN_PASSWORD set, makes sure an ADMIN exists: creates that
@@ -24,6 +21,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
+    @Inject(Accounts) private readonly accounts: Accounts,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -33,21 +31,13 @@ export class FirstAdmin implements OnApplicationBootstrap {
     const passwordHash = await this.passwords.hash(password);
     const created = await this.unitOfWork.run(this.control, async (tx, emit) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('ordo:first-admin'))`);
-      const [admin] = await tx.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).limit(1);
-      if (admin) return false;
-      if (await usersRepository.emailTaken(tx, email)) {
+      if (await this.accounts.adminExists(tx)) return false;
+      if (await this.accounts.emailTaken(email, tx)) {
         // Someone already holds that address (say, a customer who registered it): never promote them.
         this.log.error({ email }, 'ORDO_ADMIN_EMAIL belongs to an existing non-admin account: no admin was created');
         return false;
       }
-      const user = await usersRepository.insert(tx, {
-        id: newId(),
-        email,
-        name: 'Administrator',
-        passwordHash,
-        role: 'ADMIN',
-      });
-      await emit(UserCreated, { aggregateId: user.id, payload: { after: summarize(user) } });
+      await this.accounts.create(tx, emit, { email, name: 'Administrator', passwordHash, role: 'ADMIN' });
       return true;
     });
     if (created) this.log.info({ email }, 'created the first admin from ORDO_ADMIN_EMAIL');

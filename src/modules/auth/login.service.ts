@@ -1,20 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { Accounts } from '../users/accounts.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { usersRepository } from '../users/users.repository.js';
 import { SessionsService, type Device, type TokenPair } from './sessions.service.js';
 
 /** Email + password → a new session; null when they do not match an active account. */
 @Injectable()
 export class LoginService {
   constructor(
-    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(Accounts) private readonly accounts: Accounts,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(SessionsService) private readonly sessions: SessionsService,
   ) {}
 
   async login(email: string, password: string, device: Device): Promise<TokenPair | null> {
-    const user = await this.control.transaction((tx) => usersRepository.findByEmail(tx, email));
+    const user = await this.accounts.findByEmail(email);
     // An unknown email costs the same hashing time as a wrong password: timing tells nothing.
     const matches = user
       ? await this.passwords.verify(user.passwordHash, password)

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { sessionTag, userSessionsTag } from '../../common/auth/session-tags.js';
 import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { Accounts } from '../users/accounts.js';
 
 /** How long a process may trust a "still active" answer before asking the database again. */
 const ACTIVE_TTL_MS = 30_000;
@@ -17,6 +18,7 @@ export class SessionStatus {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(CACHE) private readonly cache: CachePort,
+    @Inject(Accounts) private readonly accounts: Accounts,
   ) {}
 
   /**
@@ -27,13 +29,13 @@ export class SessionStatus {
   activeAccount(sessionId: string, userId: string): Promise<{ role: string; tenant: string | null } | null> {
     const tags = [sessionTag(sessionId), userSessionsTag(userId)];
     return this.cache.wrap(`session-account:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
-      const [row] = await this.control.query<{ role: string; tenant_code: string | null }>(
-        sql`select u.role, u.tenant_code
-            from sessions s join users u on u.id = s.user_id
-            where s.id = ${sessionId} and s.user_id = ${userId}
-              and s.revoked_at is null and s.expires_at > now() and u.status = 'ACTIVE'`,
+      const [live] = await this.control.query(
+        sql`select 1 from sessions
+            where id = ${sessionId} and user_id = ${userId} and revoked_at is null and expires_at > now()`,
       );
-      return row ? { role: row.role, tenant: row.tenant_code } : null;
+      if (!live) return null;
+      const account = await this.accounts.findById(userId);
+      return account?.status === 'ACTIVE' ? { role: account.role, tenant: account.tenantCode } : null;
     });
   }
 
@@ -42,7 +44,7 @@ export class SessionStatus {
     return this.cache.invalidateTags(sessionIds.map(sessionTag));
   }
 
-  /** Call after disabling or deleting a user. */
+  /** Call after disabling or deleting a user, or changing their role or tenant. */
   forgetUser(userId: string): Promise<void> {
     return this.cache.invalidateTags([userSessionsTag(userId)]);
   }

@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
-import { currentContext } from '../../common/request-context.js';
-import type { EnvelopeMeta } from '../../infra/bus/envelope.js';
+import { actingAs } from '../../infra/bus/outbox.js';
 import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { LOGGER } from '../../infra/logging/logger.js';
-import { userView, usersRepository, type User, type UserView } from '../users/users.repository.js';
+import { userView, type Account, type UserView } from '../users/account.js';
+import { Accounts } from '../users/accounts.js';
 import { AccessTokens } from './access-tokens.js';
 import type { SessionView } from './auth.dto.js';
 import { SessionRefreshed, SessionRevoked, SessionStarted } from './session.events.js';
@@ -53,15 +53,6 @@ export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/**
- * Event metadata naming `user` as the actor, for events of public routes (sign-up, sign-in, refresh)
- * where the request has no signed-in actor yet; IP and request id come from the request.
- */
-export function actingAs(user: Pick<User, 'id' | 'role'>): EnvelopeMeta {
-  const { ip, requestId } = currentContext();
-  return { actorId: user.id, actorRole: user.role, ip: ip ?? null, requestId: requestId ?? null };
-}
-
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 /**
@@ -78,17 +69,18 @@ export class SessionsService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(SessionStatus) private readonly status: SessionStatus,
+    @Inject(Accounts) private readonly accounts: Accounts,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   /** A new session for a user who just proved who they are. */
-  start(user: User, device: Device): Promise<TokenPair> {
+  start(user: Account, device: Device): Promise<TokenPair> {
     return this.unitOfWork.run(this.control, (tx, emit) => this.open(tx, emit, user, device));
   }
 
   /** Starts a session inside the caller's unit of work (sign-up creates the user and its session together). */
-  async open(tx: Db, emit: Emit, user: User, device: Device): Promise<TokenPair> {
+  async open(tx: Db, emit: Emit, user: Account, device: Device): Promise<TokenPair> {
     const sessionId = newId();
     await tx.insert(sessions).values({
       id: sessionId,
@@ -106,7 +98,7 @@ export class SessionsService {
   }
 
   /** A fresh access token and refresh token for a session, inside the caller's transaction. */
-  async issue(tx: Db, user: User, sessionId: string): Promise<TokenPair> {
+  async issue(tx: Db, user: Account, sessionId: string): Promise<TokenPair> {
     const refresh = newRefreshToken();
     await tx.insert(refreshTokens).values({ tokenHash: refresh.hash, sessionId });
     const access = await this.accessTokens.sign({
@@ -148,7 +140,7 @@ export class SessionsService {
       if (!row) return { kind: 'unknown' };
       if (row.rotatedAt !== null) return { kind: 'reused', sessionId: row.sessionId };
       if (!row.live) return { kind: 'inactive' };
-      const user = await usersRepository.findById(tx, row.userId);
+      const user = await this.accounts.findById(row.userId, tx);
       if (!user || user.status !== 'ACTIVE') return { kind: 'inactive' };
 
       // Conditional as well as locked: the token is rotated once, whatever the isolation level.
@@ -203,6 +195,21 @@ export class SessionsService {
     // After the commit: a process re-checking now must see the revocation.
     if (found) await this.status.forget([sessionId]);
     return found;
+  }
+
+  /**
+   * Revokes every live session of a user in the caller's transaction (the users module calls it when
+   * an account is disabled, deleted or changes role or tenant), so their refresh tokens stop working
+   * and new sign-ins carry what changed. Returns how many it revoked. The caller drops the cached
+   * session checks after its commit (`SessionStatus.forgetUser`).
+   */
+  async revokeAllOf(tx: Db, userId: string, reason: string): Promise<number> {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    return revoked.length;
   }
 
   /** A user's active sessions (neither revoked nor expired), newest first. */

@@ -100,22 +100,22 @@ export const dispatchRepository = {
       .orderBy(asc(dispatchOffers.createdAt));
   },
 
-  /** Open offers past their due time (not locked: the caller locks each job, then its offer, and re-checks). */
-  async dueOffers(tx: Db, limit: number): Promise<Offer[]> {
+  /** Open offers due by `now` (not locked: the caller locks each job, then its offer, and re-checks). */
+  async dueOffers(tx: Db, now: Date, limit: number): Promise<Offer[]> {
     return tx
       .select()
       .from(dispatchOffers)
-      .where(and(eq(dispatchOffers.status, 'PENDING'), lte(dispatchOffers.expiresAt, sql`now()`)))
+      .where(and(eq(dispatchOffers.status, 'PENDING'), lte(dispatchOffers.expiresAt, now)))
       .orderBy(asc(dispatchOffers.expiresAt))
       .limit(limit);
   },
 
-  /** Jobs waiting for their next search round, claimed. */
-  async dueSearches(tx: Db, limit: number): Promise<Job[]> {
+  /** Jobs whose next search round is due by `now`, claimed. */
+  async dueSearches(tx: Db, now: Date, limit: number): Promise<Job[]> {
     return tx
       .select()
       .from(dispatchJobs)
-      .where(and(eq(dispatchJobs.status, 'SEARCHING'), lte(dispatchJobs.nextSearchAt, sql`now()`)))
+      .where(and(eq(dispatchJobs.status, 'SEARCHING'), lte(dispatchJobs.nextSearchAt, now)))
       .orderBy(asc(dispatchJobs.nextSearchAt))
       .limit(limit)
       .for('update', { skipLocked: true });

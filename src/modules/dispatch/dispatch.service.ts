@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, fromNow, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
@@ -8,8 +9,7 @@ import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
 import { GEO_INDEX, LIVE_POSITION_MS, type GeoIndexPort } from '../../infra/geo/geo.port.js';
-import { dispatchableDrivers } from '../fleet/dispatchable-drivers.js';
-import { driversRepository } from '../fleet/drivers.repository.js';
+import { FleetDrivers } from '../fleet/fleet-drivers.js';
 import type { RideClass, ServiceRequest } from '../fleet/vehicle-classes.js';
 import {
   DispatchFailed,
@@ -56,6 +56,8 @@ export class DispatchService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
     @Inject(ENV) private readonly env: Env,
+    @Inject(FleetDrivers) private readonly fleet: FleetDrivers,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Opens the order's job (once) and searches for a driver. */
@@ -71,7 +73,7 @@ export class DispatchService {
       dropoffLat: request.dropoff.lat,
       dropoffLng: request.dropoff.lng,
       status: 'SEARCHING',
-      nextSearchAt: new Date(),
+      nextSearchAt: this.clock.now(),
     });
     if (job.status === 'SEARCHING') await this.search(tx, emit, job);
   }
@@ -83,12 +85,18 @@ export class DispatchService {
     const pickup = { lat: job.pickupLat, lng: job.pickupLng };
     for (const radiusKm of this.env.DISPATCH_RADII_KM) {
       const near = (
-        await this.geo.nearest({ ...pickup, radiusKm, limit: CANDIDATES, freshWithinMs: LIVE_POSITION_MS })
+        await this.geo.nearest({
+          ...pickup,
+          radiusKm,
+          limit: CANDIDATES,
+          freshWithinMs: LIVE_POSITION_MS,
+          now: this.clock.now(),
+        })
       ).filter((driver) => !offered.has(driver.driverId));
       if (near.length === 0) continue;
       const ids = near.map((driver) => driver.driverId);
       const [eligible, busy] = await Promise.all([
-        dispatchableDrivers(tx, ids, service),
+        this.fleet.dispatchable(tx, ids, service),
         dispatchRepository.busyDrivers(tx, ids),
       ]);
       for (const candidate of near) {
@@ -99,7 +107,7 @@ export class DispatchService {
           jobId: job.id,
           driverId: driver.driverId,
           distanceKm: candidate.distanceKm,
-          expiresAt: new Date(Date.now() + this.env.DISPATCH_OFFER_TTL_MS),
+          expiresAt: fromNow(this.clock, this.env.DISPATCH_OFFER_TTL_MS),
         });
         if (!offer) continue; // offered another job a moment ago
         await dispatchRepository.updateJob(tx, job.id, { status: 'OFFERED', nextSearchAt: null });
@@ -135,7 +143,7 @@ export class DispatchService {
         attempts,
         nextSearchAt: null,
         failureReason: reason,
-        finishedAt: new Date(),
+        finishedAt: this.clock.now(),
       });
       await emit(DispatchFailed, {
         aggregateId: job.id,
@@ -147,19 +155,20 @@ export class DispatchService {
     await dispatchRepository.updateJob(tx, job.id, {
       status: 'SEARCHING',
       attempts,
-      nextSearchAt: new Date(Date.now() + delay),
+      nextSearchAt: fromNow(this.clock, delay),
     });
   }
 
   /** The signed-in driver's open offers. */
   async offersOf(userId: string): Promise<{ data: OfferView[] }> {
     return this.control.transaction(async (tx) => {
-      const driver = await driversRepository.findByUser(tx, userId);
+      const driver = await this.fleet.ofUser(tx, userId);
       if (!driver) return { data: [] };
       const open = await dispatchRepository.openOffersOf(tx, driver.id);
+      const now = this.clock.now();
       return {
         data: open
-          .filter(({ offer }) => offer.expiresAt > new Date())
+          .filter(({ offer }) => offer.expiresAt > now)
           .map(({ offer, job }) => ({
             id: offer.id,
             orderId: job.orderId,
@@ -183,16 +192,16 @@ export class DispatchService {
       return await this.unitOfWork.run(this.control, async (tx, emit) => {
         const { offer, job, driverUserId } = await this.ownOffer(tx, userId, offerId);
         if (offer.status !== 'PENDING') throw offerClosed(offer.status);
-        if (offer.expiresAt <= new Date()) throw offerClosed('EXPIRED');
+        if (offer.expiresAt <= this.clock.now()) throw offerClosed('EXPIRED');
         if (job.status !== 'OFFERED') throw offerClosed('CLOSED');
-        const [driver] = [...(await dispatchableDrivers(tx, [offer.driverId], jobService(job))).values()];
+        const [driver] = [...(await this.fleet.dispatchable(tx, [offer.driverId], jobService(job))).values()];
         if (!driver) throw notDispatchable();
         await dispatchRepository.closeOffer(tx, offer.id, 'ACCEPTED');
         await dispatchRepository.updateJob(tx, job.id, {
           status: 'ASSIGNED',
           driverId: driver.driverId,
           vehicleId: driver.vehicle.id,
-          assignedAt: new Date(),
+          assignedAt: this.clock.now(),
         });
         const ids = { offerId: offer.id, jobId: job.id, orderId: job.orderId, driverId: offer.driverId, driverUserId };
         await emit(OfferAccepted, { aggregateId: offer.id, tenant: job.tenant, payload: ids });
@@ -230,17 +239,18 @@ export class DispatchService {
   /** Due offers expire (each moving its job on), and due searches run. One scheduler tick. */
   async runDue(): Promise<void> {
     await this.unitOfWork.run(this.control, async (tx, emit) => {
-      for (const due of await dispatchRepository.dueOffers(tx, BATCH)) {
+      for (const due of await dispatchRepository.dueOffers(tx, this.clock.now(), BATCH)) {
         // Job first, then the offer (see ownOffer); re-checked, since someone may have answered it meanwhile.
         const job = (await dispatchRepository.job(tx, due.jobId, true))!;
         const offer = (await dispatchRepository.findOffer(tx, due.id, true))!;
-        if (offer.status !== 'PENDING' || offer.expiresAt > new Date()) continue;
-        const driver = await driversRepository.find(tx, offer.driverId);
+        if (offer.status !== 'PENDING' || offer.expiresAt > this.clock.now()) continue;
+        const driver = await this.fleet.find(tx, offer.driverId);
         await this.closeAndMoveOn(tx, emit, offer, job, driver!.userId, 'EXPIRED');
       }
     });
     await this.unitOfWork.run(this.control, async (tx, emit) => {
-      for (const job of await dispatchRepository.dueSearches(tx, BATCH)) await this.search(tx, emit, job);
+      const due = await dispatchRepository.dueSearches(tx, this.clock.now(), BATCH);
+      for (const job of due) await this.search(tx, emit, job);
     });
   }
 
@@ -272,7 +282,7 @@ export class DispatchService {
           dropoffLat: 0,
           dropoffLng: 0,
           status: 'CANCELLED',
-          finishedAt: new Date(),
+          finishedAt: this.clock.now(),
         });
       }
       return;
@@ -282,14 +292,14 @@ export class DispatchService {
     if (FINISHED.includes(job.status)) return;
     if (to === 'PICKED_UP') {
       if (job.status === 'ASSIGNED') {
-        await dispatchRepository.updateJob(tx, job.id, { status: 'PICKED_UP', pickedUpAt: new Date() });
+        await dispatchRepository.updateJob(tx, job.id, { status: 'PICKED_UP', pickedUpAt: this.clock.now() });
       }
       return;
     }
     const open = await dispatchRepository.openOfferOfJob(tx, job.id);
     if (open) {
       await dispatchRepository.closeOffer(tx, open.id, 'CLOSED');
-      const driver = await driversRepository.find(tx, open.driverId);
+      const driver = await this.fleet.find(tx, open.driverId);
       await emit(OfferWithdrawn, {
         aggregateId: open.id,
         tenant,
@@ -299,7 +309,7 @@ export class DispatchService {
     await dispatchRepository.updateJob(tx, job.id, {
       status: to,
       nextSearchAt: null,
-      finishedAt: new Date(),
+      finishedAt: this.clock.now(),
     });
   }
 
@@ -331,7 +341,7 @@ export class DispatchService {
     userId: string,
     offerId: string,
   ): Promise<{ offer: Offer; job: Job; driverUserId: string }> {
-    const driver = await driversRepository.findByUser(tx, userId);
+    const driver = await this.fleet.ofUser(tx, userId);
     const seen = await dispatchRepository.findOffer(tx, offerId);
     if (!driver || !seen || seen.driverId !== driver.id) throw offerNotFound(offerId);
     const job = (await dispatchRepository.job(tx, seen.jobId, true))!;

@@ -11,8 +11,7 @@ import { ApiUuidParam, uuidParam } from '../../common/http/uuid-param.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import type { Actor } from '../../common/request-context.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
-import { driversRepository } from '../fleet/drivers.repository.js';
-import { vehiclesRepository } from '../fleet/vehicles.repository.js';
+import { FleetDrivers } from '../fleet/fleet-drivers.js';
 import { dispatchJobs } from './dispatch.tables.js';
 
 /** Jobs that got a driver: what a vehicle "served". */
@@ -38,7 +37,10 @@ const iso = (value: Date | null) => (value ? value.toISOString() : null);
 @ApiTags('fleet')
 @Controller('vehicles')
 export class TripsController {
-  constructor(@Inject(CONTROL_DATABASE) private readonly control: SqlDatabase) {}
+  constructor(
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
+    @Inject(FleetDrivers) private readonly fleet: FleetDrivers,
+  ) {}
 
   @Get(':id/trips')
   @Roles('DRIVER', 'ADMIN')
@@ -53,11 +55,8 @@ export class TripsController {
     @Query(new ZodValidationPipe(paginationQuery)) query: PaginationQuery,
   ) {
     return this.control.transaction(async (tx) => {
-      const driver = actor.role === 'DRIVER' ? await driversRepository.findByUser(tx, actor.id) : undefined;
-      const vehicle =
-        actor.role === 'ADMIN' || driver
-          ? await vehiclesRepository.find(tx, id, driver ? { driverId: driver.id } : {})
-          : undefined;
+      // An ADMIN sees any vehicle's trips, a DRIVER only their own vehicles'.
+      const vehicle = await this.fleet.findVehicle(tx, id, actor.role === 'ADMIN' ? undefined : actor.id);
       if (!vehicle) throw new ProblemException(problem(404, `You have no vehicle ${id}.`));
       const where = and(eq(dispatchJobs.vehicleId, id), inArray(dispatchJobs.status, [...SERVED]));
       const rows = await tx

@@ -1,6 +1,5 @@
-import { and, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../infra/database/sql-database.js';
-import { users } from '../users/users.tables.js';
 import { drivers, vehicles, vendors } from './fleet.tables.js';
 import { VEHICLE_CLASSES, vehicleServes, type ServiceRequest, type VehicleClass } from './vehicle-classes.js';
 
@@ -12,22 +11,23 @@ export interface DispatchableDriver {
 }
 
 /**
- * Of `driverIds`, the drivers who may take a job right now (DESIGN §8): online, licence verified and
+ * Of `driverIds`, the drivers who may take a job on `today` (DESIGN §8): online, licence verified and
  * unexpired, vendor active, and driving a verified vehicle whose class serves the request. Whether
- * they are busy is dispatch's business (its own tables); this is only the fleet's side.
+ * they are busy is dispatch's business (its own tables); this is only the fleet's side. Their names
+ * are the users module's: `FleetDrivers.dispatchable` adds them.
  */
-export async function dispatchableDrivers(
+export async function qualifiedDrivers(
   tx: Db,
   driverIds: readonly string[],
   request: ServiceRequest,
-): Promise<Map<string, DispatchableDriver>> {
-  if (driverIds.length === 0) return new Map();
+  today: string,
+): Promise<Omit<DispatchableDriver, 'name'>[]> {
+  if (driverIds.length === 0) return [];
   const classes = VEHICLE_CLASSES.filter((vehicleClass) => vehicleServes(vehicleClass, request));
   const rows = await tx
     .select({
       driverId: drivers.id,
       userId: drivers.userId,
-      name: users.name,
       vehicleId: vehicles.id,
       plate: vehicles.plate,
       make: vehicles.make,
@@ -37,28 +37,21 @@ export async function dispatchableDrivers(
     .from(drivers)
     .innerJoin(vehicles, eq(vehicles.id, drivers.activeVehicleId))
     .innerJoin(vendors, eq(vendors.id, drivers.vendorId))
-    .innerJoin(users, eq(users.id, drivers.userId))
     .where(
       and(
         inArray(drivers.id, [...driverIds]),
         eq(drivers.online, true),
         eq(drivers.status, 'VERIFIED'),
-        gte(drivers.licenceExpiry, sql`current_date`),
+        gte(drivers.licenceExpiry, today),
         eq(vehicles.status, 'VERIFIED'),
         isNull(vehicles.deletedAt),
         inArray(vehicles.class, classes),
         eq(vendors.status, 'ACTIVE'),
       ),
     );
-  return new Map(
-    rows.map((row) => [
-      row.driverId,
-      {
-        driverId: row.driverId,
-        userId: row.userId,
-        name: row.name,
-        vehicle: { id: row.vehicleId, plate: row.plate, model: `${row.make} ${row.model}`, class: row.class },
-      },
-    ]),
-  );
+  return rows.map((row) => ({
+    driverId: row.driverId,
+    userId: row.userId,
+    vehicle: { id: row.vehicleId, plate: row.plate, model: `${row.make} ${row.model}`, class: row.class },
+  }));
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { onlineRefusals } from './availability-rules.js';
@@ -32,6 +33,7 @@ export class DriverAvailabilityService {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Selects one of the driver's own VERIFIED vehicles; refused while online (go offline first). */
@@ -77,9 +79,9 @@ export class DriverAvailabilityService {
       const vehicle = before.activeVehicleId
         ? ((await vehiclesRepository.find(tx, before.activeVehicleId, { lock: 'share' })) ?? null)
         : null;
-      const refusals = onlineRefusals({ driver: before, vehicle, vendor }, todayUtc());
+      const onlineSince = this.clock.now();
+      const refusals = onlineRefusals({ driver: before, vehicle, vendor }, todayUtc(onlineSince));
       if (refusals.length > 0) throw cannotGoOnline(refusals);
-      const onlineSince = new Date();
       const after = await driversRepository.update(tx, before.id, { online: true, onlineSince });
       await emit(DriverWentOnline, {
         aggregateId: before.id,

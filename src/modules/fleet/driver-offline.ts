@@ -24,11 +24,13 @@ export async function takeDriversOffline(
 
 /** `driver.went_offline` for a driver as they were while online. */
 export async function emitWentOffline(emit: Emit, driver: Driver, reason: OfflineReason): Promise<void> {
+  // The database refuses an online driver without online_since (drivers_online_since_check).
+  if (!driver.onlineSince) throw new Error(`driver ${driver.id} was online without online_since`);
   await emit(DriverWentOffline, {
     aggregateId: driver.id,
     payload: {
       userId: driver.userId,
-      before: { online: true, onlineSince: new Date(driver.onlineSince ?? Date.now()).toISOString() },
+      before: { online: true, onlineSince: new Date(driver.onlineSince).toISOString() },
       after: { online: false, reason },
     },
   });

@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../infra/database/sql-database.js';
+import { and, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db, SqlDatabase } from '../../infra/database/sql-database.js';
 import type { DriverStatus } from './fleet-states.js';
 import { drivers } from './fleet.tables.js';
 import type { DriverView } from './drivers.dto.js';
@@ -20,6 +20,28 @@ export const driversRepository = {
     const query = tx.select().from(drivers).where(eq(drivers.userId, userId));
     const [row] = forUpdate ? await query.for('update') : await query;
     return row;
+  },
+
+  /**
+   * The user's driver id and online flag in one statement outside any transaction: every position
+   * report asks, so it costs one round trip.
+   */
+  async presenceOf(db: SqlDatabase, userId: string): Promise<{ id: string; online: boolean } | undefined> {
+    const [row] = await db.query<{ id: string; online: boolean }>(
+      sql`select ${drivers.id} as id, ${drivers.online} as online from ${drivers} where ${drivers.userId} = ${userId}`,
+    );
+    return row;
+  },
+
+  /** Ids of the drivers online since before `cutoff`, in id order after `after`. */
+  async onlineSinceBefore(tx: Db, cutoff: Date, after: string | undefined, limit: number): Promise<string[]> {
+    const rows = await tx
+      .select({ id: drivers.id })
+      .from(drivers)
+      .where(and(eq(drivers.online, true), lt(drivers.onlineSince, cutoff), after ? gt(drivers.id, after) : undefined))
+      .orderBy(asc(drivers.id))
+      .limit(limit);
+    return rows.map((row) => row.id);
   },
 
   async insert(tx: Db, driver: NewDriver): Promise<Driver> {

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { eq } from 'drizzle-orm';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
-import { UsersService } from '../users/users.service.js';
+import { Accounts } from '../users/accounts.js';
 import { takeDriversOffline } from './driver-offline.js';
 import type { DriverView, ListDriversQuery, RegisterDriverBody } from './drivers.dto.js';
 import { driversRepository, driverView, summarizeDriver } from './drivers.repository.js';
@@ -33,14 +34,15 @@ export class DriversService {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
-    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(Accounts) private readonly accounts: Accounts,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
-   * The driver row and the user's role change (CUSTOMER → DRIVER, through UsersService) commit
-   * together with `driver.registered` and `user.updated`. After the commit every process drops its
-   * cached session check, so the caller's CUSTOMER access tokens are refused from the next request;
-   * the caller refreshes (POST /api/auth/refresh) to get a DRIVER token, since refreshing signs the
+   * The driver row and the user's role change (CUSTOMER → DRIVER, through the users module's
+   * Accounts) commit together with `driver.registered` and `user.updated`. After the commit every
+   * process drops its cached session check, so the caller's CUSTOMER access tokens are refused from
+   * the next request; the caller refreshes (POST /api/auth/refresh) to get a DRIVER token, since refreshing signs the
    * account's current role.
    */
   async register(actor: Actor, input: RegisterDriverBody): Promise<DriverView> {
@@ -50,7 +52,7 @@ export class DriversService {
         if (await driversRepository.findByUser(tx, actor.id)) throw alreadyRegistered();
         // Shared lock: the vendor cannot be deleted under a registration naming it.
         if (!(await vendorsRepository.find(tx, input.vendorId, 'share'))) throw unknownVendor(input.vendorId);
-        const user = await this.users.switchOwnRole(tx, emit, actor.id, 'CUSTOMER', 'DRIVER');
+        const user = await this.accounts.switchOwnRole(tx, emit, actor.id, 'CUSTOMER', 'DRIVER');
         if (!user) throw notACustomer();
         const driver = await driversRepository.insert(tx, {
           id: newId(),
@@ -76,7 +78,7 @@ export class DriversService {
       }
       throw error;
     }
-    await this.users.forgetCachedSessions(actor.id);
+    await this.accounts.forgetCachedSessions(actor.id);
     return driverView(registered);
   }
 
@@ -113,7 +115,7 @@ export class DriversService {
       const after = await driversRepository.update(tx, id, {
         status: 'VERIFIED',
         rejectionReason: null,
-        verifiedAt: new Date(),
+        verifiedAt: this.clock.now(),
       });
       await emit(DriverVerified, {
         aggregateId: id,

@@ -10,7 +10,7 @@ export const phone = z
 
 export const isoDate = z.iso.date('a date, YYYY-MM-DD');
 
-/** A date that is today or later (UTC): something valid through that day. */
-export const notPastDate = isoDate.refine((value) => value >= todayUtc(), 'must be today or later');
+/** A date that is today or later (UTC, by the wall clock: a DTO has no injected one). */
+export const notPastDate = isoDate.refine((value) => value >= todayUtc(new Date()), 'must be today or later');
 
 export const pageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });

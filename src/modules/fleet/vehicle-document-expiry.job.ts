@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { LOGGER } from '../../infra/logging/logger.js';
@@ -38,11 +39,12 @@ export class VehicleDocumentExpiryJob implements ScheduledJob {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   async run(): Promise<void> {
-    const swept = await this.sweep(todayUtc());
+    const swept = await this.sweep(todayUtc(this.clock.now()));
     if (swept.vehiclesSuspended + swept.driversTakenOffline > 0) this.log.info(swept, 'fleet documents expired');
   }
 

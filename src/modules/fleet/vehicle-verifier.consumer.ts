@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
 import { canTransitionVehicle } from './fleet-states.js';
 import { VehicleRejected, VehicleSubmitted, VehicleVerified, type VehicleSubmittedPayload } from './fleet.events.js';
@@ -17,10 +18,13 @@ export const VEHICLE_VERIFIER = 'vehicle-verifier';
 @Injectable()
 @Consumer({ name: VEHICLE_VERIFIER, events: [VehicleSubmitted], scope: 'control' })
 export class VehicleVerifier implements MessageHandler<VehicleSubmittedPayload> {
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
   async handle({ vehicleId }: VehicleSubmittedPayload, { tx, emit }: HandlerContext): Promise<void> {
     const vehicle = await vehiclesRepository.find(tx, vehicleId, { lock: 'update' });
     if (!vehicle || vehicle.status !== 'SUBMITTED') return;
-    const reasons = vehicleRejectionReasons(vehicle, todayUtc());
+    const now = this.clock.now();
+    const reasons = vehicleRejectionReasons(vehicle, todayUtc(now));
     const event = { aggregateId: vehicleId };
     const base = { vehicleId, driverId: vehicle.driverId, before: { status: vehicle.status } };
     if (reasons.length === 0) {
@@ -28,7 +32,7 @@ export class VehicleVerifier implements MessageHandler<VehicleSubmittedPayload> 
       await vehiclesRepository.update(tx, vehicleId, {
         status: 'VERIFIED',
         rejectionReasons: [],
-        verifiedAt: new Date(),
+        verifiedAt: now,
       });
       await emit(VehicleVerified, { ...event, payload: { ...base, after: { status: 'VERIFIED' } } });
       return;

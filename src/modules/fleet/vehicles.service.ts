@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { page, type Page } from '../../common/http/pagination.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { newId } from '../../common/ids.js';
@@ -27,6 +28,7 @@ export class VehiclesService {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(actor: Actor, input: CreateVehicleBody): Promise<VehicleView> {
@@ -157,7 +159,7 @@ export class VehiclesService {
       if (active && driver.online) throw vehicleInUse(seen.plate, 'delete it');
       const before = await vehiclesRepository.find(tx, id, { lock: 'update' });
       if (!before) throw vehicleNotFound(id);
-      await vehiclesRepository.update(tx, id, { deletedAt: new Date() });
+      await vehiclesRepository.update(tx, id, { deletedAt: this.clock.now() });
       if (active) await driversRepository.update(tx, driver.id, { activeVehicleId: null });
       await emit(VehicleDeleted, {
         aggregateId: id,

@@ -5,7 +5,7 @@ import { ApiJsonBody, ApiJsonOk, ApiProblem, ApiZodQuery, openApiSchema } from '
 import { paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import type { Actor } from '../../common/request-context.js';
-import { userView } from '../users/users.repository.js';
+import { userView } from '../users/account.js';
 import { MembersService } from './members.service.js';
 import { emailTaken, ownerOnly } from './tenant-problems.js';
 import { CurrentTenant, TenantScoped, type TenantContext } from './tenant-scope.js';

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { page, type Page } from '../../common/http/pagination.js';
-import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { assertTenantCode } from '../../infra/database/tenant-code.js';
+import { Accounts } from '../users/accounts.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { UserCreated } from '../users/user.events.js';
-import { summarize as summarizeUser, usersRepository } from '../users/users.repository.js';
 import { canTransition, type IllegalTransition } from './tenant-lifecycle.js';
 import { TenantRequested, TenantRetried } from './tenant.events.js';
 import { tenantView, type CreateTenantBody, type ListTenantsQuery, type TenantView } from './tenants.dto.js';
@@ -30,6 +28,7 @@ export class TenantsService {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
+    @Inject(Accounts) private readonly accounts: Accounts,
   ) {}
 
   /**
@@ -40,16 +39,16 @@ export class TenantsService {
     // The body schema checked it already; the code becomes a database name, so check again before SQL.
     assertTenantCode(input.code);
     // Cheap checks first, so a doomed request does not pay for a deliberately slow hash.
-    const early = await this.control.transaction((tx) => conflictOf(tx, input));
+    const early = await this.control.transaction((tx) => this.conflictOf(input, tx));
     if (early) return { ok: false, reason: early };
     // ~100 ms and 64 MiB: never while holding a transaction open.
     const passwordHash = await this.passwords.hash(input.owner.password);
     try {
       return await this.unitOfWork.run(this.control, async (tx, emit): Promise<CreateTenantResult> => {
-        const conflict = await conflictOf(tx, input);
+        const conflict = await this.conflictOf(input, tx);
         if (conflict) return { ok: false, reason: conflict };
-        const owner = await usersRepository.insert(tx, {
-          id: newId(),
+        // The owner first (the tenant row refers to it); their `user.created` is filed under the tenant.
+        const owner = await this.accounts.create(tx, emit, {
           email: input.owner.email,
           name: input.owner.name,
           passwordHash,
@@ -68,17 +67,12 @@ export class TenantsService {
         });
         const event = { aggregateId: tenant.code, tenant: tenant.code };
         await emit(TenantRequested, { ...event, payload: { code: tenant.code, after: summarize(tenant) } });
-        await emit(UserCreated, {
-          aggregateId: owner.id,
-          tenant: tenant.code,
-          payload: { after: summarizeUser(owner) },
-        });
         return { ok: true, tenant };
       });
     } catch (error) {
       // Two requests for the same code or email at once: the unique index decides, the loser gets 409.
       if (!isUniqueViolation(error)) throw error;
-      const conflict = await this.control.transaction((tx) => conflictOf(tx, input));
+      const conflict = await this.control.transaction((tx) => this.conflictOf(input, tx));
       if (!conflict) throw error;
       return { ok: false, reason: conflict };
     }
@@ -159,10 +153,10 @@ export class TenantsService {
       return { ok: true, tenant: tenant! };
     });
   }
-}
 
-async function conflictOf(tx: Db, input: CreateTenantBody): Promise<'code_taken' | 'email_taken' | undefined> {
-  if (await tenantsRepository.find(tx, input.code)) return 'code_taken';
-  if (await usersRepository.emailTaken(tx, input.owner.email)) return 'email_taken';
-  return undefined;
+  private async conflictOf(input: CreateTenantBody, tx: Db): Promise<'code_taken' | 'email_taken' | undefined> {
+    if (await tenantsRepository.find(tx, input.code)) return 'code_taken';
+    if (await this.accounts.emailTaken(input.owner.email, tx)) return 'email_taken';
+    return undefined;
+  }
 }

@@ -1,16 +1,7 @@
-import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { SqlDatabase } from '../../infra/database/sql-database.js';
-import { drivers } from '../fleet/fleet.tables.js';
 import type { Fix } from './location.dto.js';
 import { driverPositions } from './tracking.tables.js';
-
-/** The reporting user's driver profile, as a position report sees it. */
-export interface Reporter {
-  driverId: string;
-  online: boolean;
-  /** Whether this report's fix became the persisted last-known position (see `report`). */
-  persisted: boolean;
-}
 
 export interface PersistedPosition {
   lat: number;
@@ -20,38 +11,28 @@ export interface PersistedPosition {
   at: Date;
 }
 
-// Tracking reads the fleet's `drivers` row (who is reporting, are they online) but never writes it:
-// taking drivers offline goes through the fleet's takeDriversOffline.
+/** Drivers' last-known positions. Who drives and who is online is the fleet's (`FleetDrivers`). */
 export const driverPositionsRepository = {
   /**
-   * The hot path of every position report, in one statement: finds the user's driver profile and, if
-   * the driver is online, writes `fix` as the last-known position, throttled. An existing row is
+   * Writes `fix` as the driver's last-known position, throttled, in one statement. An existing row is
    * replaced only if it was written at least `throttleMs` ago and `fix` is newer than what it holds,
    * so a driver costs at most one row write per `throttleMs` however often they report, and a late
-   * batch never moves the row backwards. Undefined when the user has no driver profile.
+   * batch never moves the row backwards.
    */
-  async report(db: SqlDatabase, userId: string, fix: Fix, throttleMs: number): Promise<Reporter | undefined> {
-    const [row] = await db.query<{ id: string; online: boolean; written: number }>(sql`
-      with driver as (
-        select ${drivers.id} as id, ${drivers.online} as online from ${drivers} where ${drivers.userId} = ${userId}
-      ), written as (
-        insert into ${driverPositions} as p (driver_id, lat, lng, heading, speed, at, updated_at)
-        select id, ${fix.lat}::double precision, ${fix.lng}::double precision, ${fix.heading}::double precision,
-               ${fix.speed}::double precision, ${fix.at.toISOString()}::timestamptz, now()
-        from driver where online
-        on conflict (driver_id) do update
-          set lat = excluded.lat, lng = excluded.lng, heading = excluded.heading, speed = excluded.speed,
-              at = excluded.at, updated_at = excluded.updated_at
-          where p.updated_at < now() - ${throttleMs}::double precision * interval '1 millisecond'
-            and excluded.at > p.at
-        returning 1
-      )
-      select id, online, (select count(*) from written)::int as written from driver`);
-    return row && { driverId: row.id, online: row.online, persisted: row.written > 0 };
+  async persist(db: SqlDatabase, driverId: string, fix: Fix, throttleMs: number): Promise<void> {
+    await db.query(sql`
+      insert into ${driverPositions} as p (driver_id, lat, lng, heading, speed, at, updated_at)
+      values (${driverId}::uuid, ${fix.lat}::double precision, ${fix.lng}::double precision,
+              ${fix.heading}::double precision, ${fix.speed}::double precision, ${fix.at.toISOString()}::timestamptz,
+              now())
+      on conflict (driver_id) do update
+        set lat = excluded.lat, lng = excluded.lng, heading = excluded.heading, speed = excluded.speed,
+            at = excluded.at, updated_at = excluded.updated_at
+        where p.updated_at < now() - ${throttleMs}::double precision * interval '1 millisecond'
+          and excluded.at > p.at`);
   },
 
-  /** The driver's persisted position; with `userId`, only if the driver is that user (their own). */
-  async find(db: SqlDatabase, driverId: string, userId?: string): Promise<PersistedPosition | undefined> {
+  async find(db: SqlDatabase, driverId: string): Promise<PersistedPosition | undefined> {
     const [row] = await db.transaction((tx) =>
       tx
         .select({
@@ -62,33 +43,20 @@ export const driverPositionsRepository = {
           at: driverPositions.at,
         })
         .from(driverPositions)
-        .innerJoin(drivers, eq(drivers.id, driverPositions.driverId))
-        .where(and(eq(driverPositions.driverId, driverId), userId ? eq(drivers.userId, userId) : undefined)),
+        .where(eq(driverPositions.driverId, driverId)),
     );
     return row;
   },
 
-  /**
-   * Online drivers, online since before `cutoff`, with no persisted position taken since then: the
-   * silent-drivers job's candidates besides the live index's stale entries. By id, after `after`.
-   */
-  async onlineWithoutFixSince(db: SqlDatabase, cutoff: Date, after: string | undefined, limit: number) {
+  /** Of `driverIds`, those with a persisted position taken at `since` or later. */
+  async reportedSince(db: SqlDatabase, driverIds: readonly string[], since: Date): Promise<Set<string>> {
+    if (driverIds.length === 0) return new Set();
     const rows = await db.transaction((tx) =>
       tx
-        .select({ id: drivers.id })
-        .from(drivers)
-        .leftJoin(driverPositions, eq(driverPositions.driverId, drivers.id))
-        .where(
-          and(
-            eq(drivers.online, true),
-            lt(drivers.onlineSince, cutoff),
-            or(isNull(driverPositions.at), lt(driverPositions.at, cutoff)),
-            after ? gt(drivers.id, after) : undefined,
-          ),
-        )
-        .orderBy(asc(drivers.id))
-        .limit(limit),
+        .select({ driverId: driverPositions.driverId })
+        .from(driverPositions)
+        .where(and(inArray(driverPositions.driverId, [...driverIds]), gte(driverPositions.at, since))),
     );
-    return rows.map((row) => row.id);
+    return new Set(rows.map((row) => row.driverId));
   },
 };

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import type { FieldError } from '../../common/http/problem.js';
@@ -7,6 +8,7 @@ import type { Actor } from '../../common/request-context.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { GEO_INDEX, GeoIndexUnavailableError, LIVE_POSITION_MS, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { ActiveJobs } from '../dispatch/active-jobs.js';
+import { FleetDrivers } from '../fleet/fleet-drivers.js';
 import { RealtimePublisher } from '../realtime/realtime-publisher.js';
 import { rooms } from '../realtime/realtime-rooms.js';
 import { RealtimeGateway } from '../realtime/realtime.gateway.js';
@@ -38,6 +40,8 @@ export class LivePositions implements OnModuleInit {
     @Inject(ENV) private readonly env: Env,
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
+    @Inject(FleetDrivers) private readonly fleet: FleetDrivers,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ActiveJobs) private readonly activeJobs: ActiveJobs,
     @Inject(RealtimePublisher) private readonly publisher: RealtimePublisher,
     @Inject(RealtimeGateway) private readonly gateway: RealtimeGateway,
@@ -55,16 +59,13 @@ export class LivePositions implements OnModuleInit {
    */
   async report(userId: string, fixes: readonly Fix[]): Promise<number> {
     const newest = fixes.reduce((latest, fix) => (fix.at >= latest.at ? fix : latest));
-    const reporter = await driverPositionsRepository.report(
-      this.control,
-      userId,
-      newest,
-      this.env.DRIVER_POSITION_PERSIST_MS,
-    );
+    const reporter = await this.fleet.presenceOf(userId);
     if (!reporter) throw notADriver();
     if (!reporter.online) throw driverOffline();
-    const { driverId } = reporter;
-    const at = new Date(Math.min(newest.at.getTime(), Date.now()));
+    const driverId = reporter.id;
+    // Should the driver go offline right now, the row written is still where they were last seen.
+    await driverPositionsRepository.persist(this.control, driverId, newest, this.env.DRIVER_POSITION_PERSIST_MS);
+    const at = new Date(Math.min(newest.at.getTime(), this.clock.now().getTime()));
     const moved = await this.live(() => this.geo.upsert([{ driverId, lat: newest.lat, lng: newest.lng, at }]));
     const job = await this.activeJobs.of(driverId);
     if (job) {
@@ -92,8 +93,9 @@ export class LivePositions implements OnModuleInit {
 
   /** The persisted position, for an ADMIN or the driver themself; `live` from the index. */
   async lastKnown(actor: Actor, driverId: string): Promise<LastKnownPosition> {
-    const ownerOnly = actor.role === 'ADMIN' ? undefined : actor.id;
-    const row = await driverPositionsRepository.find(this.control, driverId, ownerOnly);
+    // Someone else's position answers like none at all.
+    const allowed = actor.role === 'ADMIN' || (await this.fleet.presenceOf(actor.id))?.id === driverId;
+    const row = allowed ? await driverPositionsRepository.find(this.control, driverId) : undefined;
     if (!row) throw noKnownPosition(driverId);
     const indexed = await this.live(() => this.geo.position(driverId));
     return {
@@ -102,7 +104,7 @@ export class LivePositions implements OnModuleInit {
       heading: row.heading,
       speed: row.speed,
       at: row.at.toISOString(),
-      live: indexed !== undefined && Date.now() - indexed.at.getTime() <= LIVE_POSITION_MS,
+      live: indexed !== undefined && this.clock.now().getTime() - indexed.at.getTime() <= LIVE_POSITION_MS,
     };
   }
 

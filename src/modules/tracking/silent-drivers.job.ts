@@ -1,15 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, inArray, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { CLOCK, fromNow, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
-import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { LOGGER } from '../../infra/logging/logger.js';
 import { Scheduled, type ScheduledJob } from '../../infra/scheduling/scheduled-job.js';
-import { takeDriversOffline } from '../fleet/driver-offline.js';
-import { drivers } from '../fleet/fleet.tables.js';
+import { FleetDrivers } from '../fleet/fleet-drivers.js';
 import { driverPositionsRepository } from './driver-positions.repository.js';
 
 /** Drivers per index read, database page and transaction. */
@@ -18,8 +16,8 @@ const BATCH = 200;
 const MAX_ROUNDS = 50;
 
 /**
- * Online drivers who stopped reporting (DESIGN §3 "stale drivers") are taken offline, through the
- * fleet's takeDriversOffline with reason `silent`, so `driver.went_offline` tells everyone as usual.
+ * Online drivers who stopped reporting (DESIGN §3 "stale drivers") are taken offline, through
+ * `FleetDrivers.takeOffline` with reason `silent`, so `driver.went_offline` tells everyone as usual.
  * Silent since `cutoff` (now − DRIVER_SILENT_MINUTES) means online since before it and no fix since
  * it: either the live index holds an older fix (its stale entries), or the index holds nothing and
  * no persisted fix is newer (never reported since going online, or the index lost its data). Stale
@@ -33,13 +31,14 @@ export class SilentDriversJob implements ScheduledJob {
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
-    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
+    @Inject(FleetDrivers) private readonly fleet: FleetDrivers,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   async run(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.env.DRIVER_SILENT_MINUTES * 60_000);
+    const cutoff = fromNow(this.clock, -this.env.DRIVER_SILENT_MINUTES * 60_000);
     const taken = await this.sweep(cutoff);
     if (taken.length > 0) this.log.info({ drivers: taken.length, cutoff }, 'silent drivers taken offline');
   }
@@ -55,8 +54,10 @@ export class SilentDriversJob implements ScheduledJob {
       if (stale.length < BATCH) break;
     }
     for (let after: string | undefined; ;) {
-      const page = await driverPositionsRepository.onlineWithoutFixSince(this.control, cutoff, after, BATCH);
+      const page = await this.fleet.onlineSinceBefore(cutoff, after, BATCH);
+      const reported = await driverPositionsRepository.reportedSince(this.control, page, cutoff);
       for (const driverId of page) {
+        if (reported.has(driverId)) continue;
         // The persisted row trails the index by up to DRIVER_POSITION_PERSIST_MS: the index decides.
         const live = await this.geo.position(driverId);
         if (!live || live.at < cutoff) silent.add(driverId);
@@ -68,14 +69,10 @@ export class SilentDriversJob implements ScheduledJob {
     const ids = [...silent];
     for (let start = 0; start < ids.length; start += BATCH) {
       const chunk = ids.slice(start, start + BATCH);
-      const offline = await this.unitOfWork.run(this.control, (tx, emit) =>
-        // Re-checked under the row lock: a driver who went offline and back online meanwhile is
-        // online since after the cutoff and stays. Locked rows are skipped, left for the next run.
-        takeDriversOffline(tx, emit, and(inArray(drivers.id, chunk), lt(drivers.onlineSince, cutoff))!, 'silent', {
-          limit: chunk.length,
-        }),
-      );
-      taken.push(...offline.map((driver) => driver.id));
+      // Re-checked under the row lock: a driver who went offline and back online meanwhile is online
+      // since after the cutoff and stays. Locked rows are skipped, left for the next run.
+      const offline = await this.fleet.takeOffline(chunk, 'silent', cutoff);
+      taken.push(...offline);
     }
     return taken;
   }

@@ -1,4 +1,4 @@
-import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../infra/database/sql-database.js';
 import { users } from './users.tables.js';
 
@@ -42,6 +42,22 @@ export const usersRepository = {
     return user;
   },
 
+  /** Whether an account with this role was ever made, whatever its status now. */
+  async anyWithRole(tx: Db, role: User['role']): Promise<boolean> {
+    const [row] = await tx.select({ id: users.id }).from(users).where(eq(users.role, role)).limit(1);
+    return row !== undefined;
+  },
+
+  /** The names of these users, deleted ones included, by id. */
+  async namesOf(tx: Db, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(inArray(users.id, [...ids]));
+    return new Map(rows.map((row) => [row.id, row.name]));
+  },
+
   async insert(tx: Db, user: NewUser): Promise<User> {
     const [created] = await tx.insert(users).values(user).returning();
     return created!;
@@ -72,26 +88,3 @@ export const usersRepository = {
     return { rows, total: Number(count?.total ?? 0) };
   },
 };
-
-export function summarize(user: User) {
-  return {
-    email: user.email,
-    name: user.name,
-    phone: user.phone,
-    role: user.role,
-    tenantCode: user.tenantCode,
-    status: user.status,
-  };
-}
-
-/** The public view of a user: what the API returns. */
-export function userView(user: User) {
-  return {
-    id: user.id,
-    ...summarize(user),
-    createdAt: new Date(user.createdAt).toISOString(),
-    updatedAt: new Date(user.updatedAt).toISOString(),
-  };
-}
-
-export type UserView = ReturnType<typeof userView>;

@@ -1,24 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
-import { userSessionsTag } from '../../common/auth/session-tags.js';
 import type { Role } from '../../common/auth/roles.js';
 import { page, type Page } from '../../common/http/pagination.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
-import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
-import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
-import { CONTROL_DATABASE, countOf, rowsOf, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
+import { CONTROL_DATABASE, rowsOf, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UserCreated, UserDeleted, UserUpdated } from './user.events.js';
 import type { CreateUserBody, ListUsersQuery, UpdateUserBody } from './users.dto.js';
-import { summarize, userView, usersRepository, type NewUser, type UserView } from './users.repository.js';
+import { summarizeUser, userView, type UserView } from './account.js';
+import { UserSessions, type RevokeReason } from './user-sessions.js';
+import { usersRepository, type NewUser } from './users.repository.js';
 import { users } from './users.tables.js';
 import { isUniqueViolation } from '../../infra/database/unique-violation.js';
-
-/** Why a user's sessions were revoked (sessions.revoked_reason). */
-type RevokeReason = 'user_disabled' | 'user_deleted' | 'role_changed' | 'tenant_changed';
 
 /**
  * The users admin use cases (ADMIN only; the controller's guard checks the role). Every change emits
@@ -32,7 +29,7 @@ export class UsersService {
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
-    @Inject(CACHE) private readonly cache: CachePort,
+    @Inject(UserSessions) private readonly sessions: UserSessions,
   ) {}
 
   async create(input: CreateUserBody): Promise<UserView> {
@@ -57,7 +54,7 @@ export class UsersService {
           role: input.role,
           tenantCode,
         });
-        await emit(UserCreated, { aggregateId: created.id, payload: { after: summarize(created) } });
+        await emit(UserCreated, { aggregateId: created.id, payload: { after: summarizeUser(created) } });
         return created;
       });
       return userView(user);
@@ -123,35 +120,15 @@ export class UsersService {
             : 'tenantCode' in changes
               ? 'tenant_changed'
               : undefined;
-      if (reason) await revokeSessions(tx, id, reason);
-      await emit(UserUpdated, { aggregateId: id, payload: { before: summarize(before), after: summarize(after) } });
+      if (reason) await this.sessions.revokeAllOf(tx, id, reason);
+      await emit(UserUpdated, {
+        aggregateId: id,
+        payload: { before: summarizeUser(before), after: summarizeUser(after) },
+      });
       return { user: after, revoked: reason !== undefined };
     });
-    if (revoked) await this.cutOff(id);
+    if (revoked) await this.sessions.forgetCachedChecksOf(id);
     return userView(user);
-  }
-
-  /**
-   * A user moves themselves from one role to another (a CUSTOMER registering as a DRIVER), inside the
-   * caller's unit of work so the change commits with whatever it enables. Unlike an admin's role
-   * change, their sessions stay: refreshing one now issues tokens with the new role, while access
-   * tokens carrying the old role are refused by the verifier (it compares the token's role with the
-   * account's) once `forgetCachedSessions` has run after the commit. Emits `user.updated`.
-   * Returns undefined, changing nothing, when the user does not hold `from` (any more).
-   */
-  async switchOwnRole(tx: Db, emit: Emit, userId: string, from: Role, to: Role): Promise<UserView | undefined> {
-    if (from === 'MERCHANT' || to === 'MERCHANT')
-      throw new Error('a MERCHANT belongs to a tenant: not a self-service role');
-    const before = await usersRepository.findByIdForUpdate(tx, userId);
-    if (!before || before.role !== from || before.status !== 'ACTIVE') return undefined;
-    const after = (await usersRepository.update(tx, userId, { role: to }))!;
-    await emit(UserUpdated, { aggregateId: userId, payload: { before: summarize(before), after: summarize(after) } });
-    return userView(after);
-  }
-
-  /** After a commit that changed what a user's tokens may say: every process re-checks their sessions. */
-  forgetCachedSessions(userId: string): Promise<void> {
-    return this.cutOff(userId);
   }
 
   /** Soft delete: the row stays (audit, foreign keys) with status DELETED, and its email stays reserved. */
@@ -161,15 +138,10 @@ export class UsersService {
       const before = await usersRepository.findByIdForUpdate(tx, id);
       if (!before) throw notFound(id);
       await usersRepository.update(tx, id, { status: 'DELETED' });
-      await revokeSessions(tx, id, 'user_deleted');
-      await emit(UserDeleted, { aggregateId: id, payload: { before: summarize(before) } });
+      await this.sessions.revokeAllOf(tx, id, 'user_deleted');
+      await emit(UserDeleted, { aggregateId: id, payload: { before: summarizeUser(before) } });
     });
-    await this.cutOff(id);
-  }
-
-  /** Every process drops its cached "session still active" answers for this user (see SessionStatus). */
-  private cutOff(userId: string): Promise<void> {
-    return this.cache.invalidateTags([userSessionsTag(userId)]);
+    await this.sessions.forgetCachedChecksOf(id);
   }
 }
 
@@ -203,19 +175,6 @@ async function requireTenant(tx: Db, code: string): Promise<void> {
       `There is no tenant "${code}".`,
     );
   }
-}
-
-/**
- * Revokes every live session of a user in the caller's transaction, so refresh tokens stop working
- * and new sign-ins carry the user's new role or tenant. The sessions table belongs to the auth module:
- * this update is a stopgap until auth revokes them itself (on `user.updated` / `user.deleted`, or
- * through an exported service); auth imports this module, so calling into it from here would be a cycle.
- */
-async function revokeSessions(tx: Db, userId: string, reason: RevokeReason): Promise<number> {
-  return countOf(
-    tx,
-    sql`update sessions set revoked_at = now(), revoked_reason = ${reason} where user_id = ${userId} and revoked_at is null`,
-  );
 }
 
 function escapeLike(text: string): string {
