@@ -10,7 +10,7 @@ import { RedisCache } from './cache/redis-cache.js';
 import { migrate } from './database/migrator.js';
 import { PgliteDatabase } from './database/pglite-database.js';
 import { PostgresDatabase } from './database/postgres-database.js';
-import type { SqlDatabase } from './database/sql-database.js';
+import type { SqlDatabase, SqlObserver } from './database/sql-database.js';
 import { TenantDatabaseManager } from './database/tenant-database-manager.js';
 import type { TenantDatabases } from './database/tenant-databases.port.js';
 import type { GeoIndexPort } from './geo/geo.port.js';
@@ -22,14 +22,18 @@ import type { Metrics } from './metrics/metrics.js';
 export const IN_MEMORY = ':memory:';
 
 /** PostgreSQL when DATABASE_URL is set, PGlite under DATA_DIR otherwise; control migrations applied. */
-export async function openControlDatabase(env: Env, log: Logger): Promise<SqlDatabase> {
+export async function openControlDatabase(env: Env, log: Logger, observer?: SqlObserver): Promise<SqlDatabase> {
   const database = env.DATABASE_URL
     ? new PostgresDatabase({
         url: env.DATABASE_URL,
         poolSize: env.DATABASE_POOL_SIZE,
         applicationName: `ordo-${env.MODE}`,
+        observer,
       })
-    : await PgliteDatabase.open({ dataDir: env.DATA_DIR === IN_MEMORY ? undefined : join(env.DATA_DIR, 'pgdata') });
+    : await PgliteDatabase.open({
+        dataDir: env.DATA_DIR === IN_MEMORY ? undefined : join(env.DATA_DIR, 'pgdata'),
+        observer,
+      });
   const { applied, version } = await migrate(database, 'control');
   log.info({ database: database.kind, applied, version }, 'control database ready');
   return database;
@@ -46,6 +50,7 @@ export function createTenantDatabases(env: Env, control: SqlDatabase, log: Logge
     idleMs: env.TENANT_POOL_IDLE_MS,
     log,
     onPoolsChanged: (open: number) => metrics.tenantPoolsOpen.set(open),
+    observer: metrics,
   });
 }
 

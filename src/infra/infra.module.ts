@@ -79,8 +79,8 @@ export class InfraModule implements OnApplicationShutdown {
       ? { provide: CONTROL_DATABASE, useValue: given }
       : {
           provide: CONTROL_DATABASE,
-          inject: [ENV, LOGGER],
-          useFactory: (env: Env, log: Logger) => openControlDatabase(env, log),
+          inject: [ENV, LOGGER, METRICS],
+          useFactory: (env: Env, log: Logger, metrics: Metrics) => openControlDatabase(env, log, metrics),
         };
     return {
       module: InfraModule,

@@ -193,6 +193,15 @@ for (const kind of ['embedded', 'real'] as const) {
       const expected = ['AWAITING_PAYMENT', 'PAID', 'DISPATCHING', 'DRIVER_ASSIGNED', 'PICKED_UP', 'DELIVERED'];
       await customerSocket.waitForStatus(paid.id, 'DELIVERED');
       assert.deepEqual([...new Set(customerSocket.statuses(paid.id))], expected);
+      const awaiting = customerSocket.received.find(
+        ({ event, payload }) =>
+          event === 'order.status' && payload.orderId === paid.id && payload.status === 'AWAITING_PAYMENT',
+      );
+      assert.equal(
+        (awaiting?.payload.payment as { checkoutUrl?: string } | undefined)?.checkoutUrl,
+        paid.payment!.checkoutUrl,
+        'the push that the order awaits payment carries its checkout link',
+      );
 
       const audit = await waitFor(
         async () => {

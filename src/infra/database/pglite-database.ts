@@ -3,13 +3,21 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { DrizzleDatabase, type Db, type SqlDatabase, type TransactionOptions } from './sql-database.js';
+import {
+  DrizzleDatabase,
+  type Db,
+  type SqlDatabase,
+  type SqlObserver,
+  type TransactionOptions,
+} from './sql-database.js';
 
 export interface PgliteOptions {
   /** Directory for the database files; omitted → in memory. */
   dataDir?: string;
   /** A tarball from `dumpDataDir()` to start from (tests load a migrated snapshot instead of migrating). */
   loadDataDir?: Blob;
+  /** Counts statements and commits; the one PGlite holds control and tenants, so all count as control. */
+  observer?: SqlObserver;
 }
 
 /** Which PGlite database the current async flow holds a transaction on. */
@@ -24,15 +32,18 @@ export class PgliteDatabase extends DrizzleDatabase {
   readonly name = 'public';
   readonly db: Db;
 
-  private constructor(readonly client: PGlite) {
-    super();
-    this.db = drizzle(client);
+  private constructor(
+    readonly client: PGlite,
+    observer?: SqlObserver,
+  ) {
+    super('control', observer);
+    this.db = drizzle(client, { logger: this.countingLogger() });
   }
 
   static async open(options: PgliteOptions = {}): Promise<PgliteDatabase> {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-    return new PgliteDatabase(client);
+    return new PgliteDatabase(client, options.observer);
   }
 
   /**
@@ -42,6 +53,8 @@ export class PgliteDatabase extends DrizzleDatabase {
    */
   override transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.refuseNestedCall();
+    // PGlite sends BEGIN and COMMIT itself, where drizzle's log does not see them.
+    this.observer?.statements(this.role, 2);
     return insideTransaction.run(this, () => super.transaction(work, options));
   }
 

@@ -1,12 +1,15 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { DrizzleDatabase, type Db } from './sql-database.js';
+import { DrizzleDatabase, type DatabaseRole, type Db, type SqlObserver } from './sql-database.js';
 
 export interface PostgresOptions {
   url: string;
   poolSize: number;
   idleTimeoutMs?: number;
   applicationName?: string;
+  /** Which database this is, for the statement and commit counts (default control). */
+  role?: DatabaseRole;
+  observer?: SqlObserver;
 }
 
 /** PostgreSQL through a `pg` pool. */
@@ -17,7 +20,7 @@ export class PostgresDatabase extends DrizzleDatabase {
   protected readonly db: Db;
 
   constructor(options: PostgresOptions) {
-    super();
+    super(options.role ?? 'control', options.observer);
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,
@@ -28,7 +31,7 @@ export class PostgresDatabase extends DrizzleDatabase {
     // An idle client losing its server must not crash the process; the next checkout reconnects.
     this.pool.on('error', () => undefined);
     this.name = new URL(options.url).pathname.replace(/^\//, '') || 'postgres';
-    this.db = drizzle(this.pool);
+    this.db = drizzle(this.pool, { logger: this.countingLogger() });
   }
 
   /**

@@ -29,6 +29,19 @@ export interface SqlDatabase {
 
 export const CONTROL_DATABASE = Symbol('CONTROL_DATABASE');
 
+/** Which database a statement went to: the platform's, or a tenant's. */
+export type DatabaseRole = 'control' | 'tenant';
+
+/**
+ * Counts what a database adapter sends: every statement (BEGIN and COMMIT included: each is a round
+ * trip) and every commit (an explicit transaction, or a statement run on its own). What the order
+ * benchmark reads to say what each paid order costs.
+ */
+export interface SqlObserver {
+  statements(role: DatabaseRole, count: number): void;
+  committed(role: DatabaseRole): void;
+}
+
 /** Rows of a raw statement run on a Drizzle handle; PGlite and node-postgres both answer `{ rows }`. */
 export async function rowsOf<Row>(db: Db, statement: SQL): Promise<Row[]> {
   const result: unknown = await db.execute(statement);
@@ -48,7 +61,23 @@ export abstract class DrizzleDatabase implements SqlDatabase {
   abstract readonly name: string;
   protected abstract readonly db: Db;
 
-  transaction<T>(work: (tx: Db) => Promise<T>, { signal }: TransactionOptions = {}): Promise<T> {
+  constructor(
+    protected readonly role: DatabaseRole,
+    protected readonly observer?: SqlObserver,
+  ) {}
+
+  /** Drizzle's query log, used as a statement counter (it sees every statement drizzle sends). */
+  protected countingLogger() {
+    return { logQuery: () => this.observer?.statements(this.role, 1) };
+  }
+
+  async transaction<T>(work: (tx: Db) => Promise<T>, { signal }: TransactionOptions = {}): Promise<T> {
+    const result = await this.runTransaction(work, signal);
+    this.observer?.committed(this.role);
+    return result;
+  }
+
+  private runTransaction<T>(work: (tx: Db) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     if (!signal) return this.db.transaction((tx) => work(tx as unknown as Db));
     signal.throwIfAborted();
     return this.db
@@ -65,8 +94,10 @@ export abstract class DrizzleDatabase implements SqlDatabase {
    */
   protected abandon(_tx: Db): void {}
 
-  query<Row>(statement: SQL): Promise<Row[]> {
-    return rowsOf<Row>(this.db, statement);
+  async query<Row>(statement: SQL): Promise<Row[]> {
+    const rows = await rowsOf<Row>(this.db, statement);
+    this.observer?.committed(this.role);
+    return rows;
   }
 
   async ping(): Promise<void> {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { migrate, type MigrationResult } from './migrator.js';
 import { PgliteDatabase } from './pglite-database.js';
 import { PostgresDatabase } from './postgres-database.js';
-import type { SqlDatabase } from './sql-database.js';
+import type { SqlDatabase, SqlObserver } from './sql-database.js';
 import { assertTenantCode, UnknownTenantDatabase } from './tenant-code.js';
 import type { TenantDatabases, TenantMigration } from './tenant-databases.port.js';
 import { tenantDatabases } from './tenant-databases.tables.js';
@@ -25,6 +25,8 @@ export interface TenantDatabaseManagerOptions {
   acquireTimeoutMs?: number;
   log: Logger;
   onPoolsChanged?: (open: number) => void;
+  /** Counts what tenant pools send (role `tenant`). */
+  observer?: SqlObserver;
 }
 
 /** Where tenant databases physically live: databases on PostgreSQL servers, or schemas of the PGlite. */
@@ -223,11 +225,13 @@ class PostgresTenantStore implements TenantStore {
   private readonly pools: TenantPoolCache;
   private readonly poolSize: number;
   private readonly idleMs: number;
+  private readonly observer: SqlObserver | undefined;
 
   constructor(controlUrl: string, options: TenantDatabaseManagerOptions) {
     this.servers = parseServers(controlUrl, options.servers);
     this.poolSize = options.poolSize;
     this.idleMs = options.idleMs;
+    this.observer = options.observer;
     this.pools = new TenantPoolCache({
       maxOpen: options.maxOpenPools,
       idleMs: options.idleMs,
@@ -273,6 +277,8 @@ class PostgresTenantStore implements TenantStore {
         poolSize: this.poolSize,
         idleTimeoutMs: this.idleMs,
         applicationName: 'ordo-tenant',
+        role: 'tenant',
+        observer: this.observer,
       });
     // Opening here makes forTenant fail fast when every pool stays busy, rather than at first use.
     await this.pools.touch(code, open);

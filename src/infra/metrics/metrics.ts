@@ -2,11 +2,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RelayObserver } from '../bus/outbox-relay.js';
 import type { DeliveryObserver } from '../bus/inbox-processor.js';
 import type { DeadLetterObserver } from '../bus/dead-letter-store.js';
+import type { DatabaseRole, SqlObserver } from '../database/sql-database.js';
 
 export const METRICS = Symbol('METRICS');
 
 /** Every Prometheus instrument Ordo exports, on a registry of its own (no global state between apps in tests). */
-export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObserver {
+export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObserver, SqlObserver {
   readonly registry = new Registry();
 
   readonly httpDuration = new Histogram({
@@ -50,6 +51,20 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
     registers: [this.registry],
   });
 
+  readonly sqlStatements = new Counter({
+    name: 'ordo_db_statements_total',
+    help: 'SQL statements sent (BEGIN and COMMIT included), by database role (control, tenant)',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sqlCommits = new Counter({
+    name: 'ordo_db_commits_total',
+    help: 'Commits (explicit transactions and statements run on their own), by database role',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ordo_' });
   }
@@ -62,6 +77,12 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
   }
   consumed(consumer: string, type: string, outcome: 'handled' | 'duplicate' | 'failed'): void {
     this.busConsumed.inc({ consumer, type, outcome });
+  }
+  statements(role: DatabaseRole, count: number): void {
+    this.sqlStatements.inc({ role }, count);
+  }
+  committed(role: DatabaseRole): void {
+    this.sqlCommits.inc({ role });
   }
   deadLettered(consumer: string, type: string): void {
     this.busDeadLettered.inc({ consumer, type });

@@ -44,6 +44,8 @@ export interface OrderStatusChange {
   to: OrderStatus;
   reason: string | null;
   at: string;
+  /** The checkout to pay through, when the order now awaits payment. */
+  payment?: OrderTransitionPayload['after']['payment'];
 }
 
 /** Best-effort work after a status change committed (a realtime push): never inside the transaction. */
@@ -119,6 +121,7 @@ export class OrderTransitions {
       to,
       reason,
       at: event.occurredAt,
+      ...(outcome.details.payment ? { payment: outcome.details.payment } : {}),
     };
     for (const observer of this.observers) unit.afterCommit(() => observer(change));
     return { ok: true, order: updated };

@@ -12,6 +12,8 @@ export interface OrderStatusMessage {
   status: string;
   reason: string | null;
   at: string;
+  /** The checkout link, when the order now awaits payment: a customer app can open it at once. */
+  payment?: { id: string; checkoutUrl: string; expiresAt: string };
 }
 
 /**
@@ -40,6 +42,7 @@ export class OrderStatusPush implements OnModuleInit {
       status: change.to,
       reason: change.reason,
       at: change.at,
+      ...(change.payment ? { payment: change.payment } : {}),
     };
     this.publisher.publish(
       [

@@ -1,12 +1,13 @@
-import { CLOCK, type Clock } from '../../../common/clock.js';
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Public } from '../../../common/auth/decorators.js';
+import { CLOCK, type Clock } from '../../../common/clock.js';
 import { LOGGER } from '../../../infra/logging/logger.js';
 import { ReadyTenants } from '../../tenants/ready-tenants.js';
 import { paymentsRepository, type Payment } from '../payments.repository.js';
+import { PaymentsService } from '../payments.service.js';
 import { checkoutHtml } from './checkout-page.js';
 import { SandboxProvider } from './sandbox-provider.js';
 import { SIGNATURE_HEADER } from './webhook-signature.js';
@@ -18,8 +19,9 @@ type Outcome = 'pay' | 'decline';
 
 /**
  * The sandbox provider's hosted checkout (HTML, not part of the API). Pay and Decline post back here;
- * the sandbox then calls Ordo's webhook endpoint over HTTP with a signed event — the same path a real
- * provider's callback takes — and shows the result.
+ * the sandbox then signs the event a real provider would send and hands it to the webhook handling in
+ * process (verification, deduplication, money checks: the path of `POST /api/payments/webhooks/sandbox`,
+ * without an HTTP round trip to itself), and shows the result.
  */
 @ApiExcludeController()
 @Controller('pay')
@@ -29,6 +31,7 @@ export class SandboxCheckoutController {
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PaymentsService) private readonly payments: PaymentsService,
   ) {}
 
   @Get(':token')
@@ -41,18 +44,18 @@ export class SandboxCheckoutController {
   @Post(':token/pay')
   @Public()
   @HttpCode(200)
-  pay(@Param('token') token: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.submit(token, 'pay', request, reply);
+  pay(@Param('token') token: string, @Res() reply: FastifyReply) {
+    return this.submit(token, 'pay', reply);
   }
 
   @Post(':token/decline')
   @Public()
   @HttpCode(200)
-  decline(@Param('token') token: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.submit(token, 'decline', request, reply);
+  decline(@Param('token') token: string, @Res() reply: FastifyReply) {
+    return this.submit(token, 'decline', reply);
   }
 
-  private async submit(token: string, outcome: Outcome, request: FastifyRequest, reply: FastifyReply) {
+  private async submit(token: string, outcome: Outcome, reply: FastifyReply) {
     const found = await this.find(token);
     if (!found) return this.notFound(reply);
     const { payment, tenant } = found;
@@ -67,15 +70,14 @@ export class SandboxCheckoutController {
         ...(outcome === 'decline' ? { reason: 'declined by the payer' } : {}),
       },
     });
-    const delivered = await fetch(`${ownBaseUrl(request)}/api/payments/webhooks/sandbox`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhook.signature },
-      body: webhook.body,
-    }).catch((error: unknown) => error as Error);
-    if (delivered instanceof Error || !delivered.ok) {
-      const reason = delivered instanceof Error ? delivered.message : `HTTP ${delivered.status}`;
-      this.log.warn({ payment: payment.id, reason }, 'sandbox webhook delivery failed');
-      return this.render(reply, token, 502, `The payment provider could not reach the shop (${reason}). Try again.`);
+    // The signed webhook a real provider would send, applied in process: the same verification,
+    // deduplication and money checks as `POST /api/payments/webhooks/sandbox`, without an HTTP hop to itself.
+    const delivered = await this.payments
+      .receiveWebhook(webhook.body, { [SIGNATURE_HEADER]: webhook.signature })
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (delivered instanceof Error) {
+      this.log.warn({ err: delivered, payment: payment.id }, 'sandbox webhook could not be applied');
+      return this.render(reply, token, 503, 'The shop could not take the payment just now. Try again.');
     }
     return this.render(reply, token, 200, outcome === 'pay' ? 'Payment received. Thank you!' : 'Payment declined.');
   }
@@ -120,11 +122,4 @@ export class SandboxCheckoutController {
 /** Open (pending, or declined and retried) and not past its due time. */
 function payable(payment: Payment, now: Date): boolean {
   return (payment.status === 'PENDING' || payment.status === 'FAILED') && new Date(payment.expiresAt) > now;
-}
-
-/** This server as seen from itself: the address and port the request arrived on. */
-function ownBaseUrl(request: FastifyRequest): string {
-  const { localAddress = '127.0.0.1', localPort } = request.raw.socket;
-  const host = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${localPort}`;
 }
