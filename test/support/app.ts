@@ -4,7 +4,7 @@ import { loadEnv } from '../../src/config/load-env.js';
 import { IN_MEMORY } from '../../src/infra/infra.factories.js';
 import { createRealInfra, TEST_RETRY_DELAYS_MS, type RealInfra } from './infra.js';
 import { TEST_ADMIN_ENV, testRequester, type TestRequest } from './auth.js';
-import { testLogger } from './logger.js';
+import { recordingLogger } from './logger.js';
 import { requireService } from './services.js';
 import { openEmbeddedDatabase } from './pglite.js';
 import type { PgliteDatabase } from '../../src/infra/database/pglite-database.js';
@@ -16,6 +16,8 @@ export interface TestApp {
   url: string;
   /** fetch against the app: `json` bodies, signed in as the test admin unless `as` says otherwise. */
   request: TestRequest;
+  /** What the server logged about an error id it answered with (its stack, the failing query, …). */
+  serverLogFor(errorId: string): string;
   close(): Promise<void>;
 }
 
@@ -49,12 +51,14 @@ export async function startTestApp(
     ...baseEnv,
     ...env,
   });
-  const ordo = await startOrdo(parsed, { logger: testLogger(), controlDatabase, clock: options.clock });
+  const log = recordingLogger();
+  const ordo = await startOrdo(parsed, { logger: log.logger, controlDatabase, clock: options.clock });
   const url = ordo.url!;
   return {
     ordo,
     url,
     request: testRequester(() => url),
+    serverLogFor: (errorId) => log.describe(errorId),
     async close() {
       await ordo.close();
       await controlDatabase?.close();

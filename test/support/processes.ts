@@ -42,7 +42,7 @@ export interface OrdoProcess {
 export interface StartOptions {
   /** Names the process in failure messages. */
   label?: string;
-  /** How long to wait for readiness (default 30 s). */
+  /** How long to wait for readiness (default 60 s: an embedded start migrates a fresh PGlite, slow on a busy machine). */
   readyTimeoutMs?: number;
   /** Don't wait for readiness (tests that watch startup themselves). */
   waitReady?: boolean;
@@ -103,7 +103,7 @@ export async function startOrdoProcess(env: Record<string, string>, options: Sta
     const child = spawnOrdo(mode, { ...env, ...(port === undefined ? {} : { PORT: String(port) }) }, port, options);
     if (options.waitReady === false) return child;
     try {
-      await waitUntilReady(child, options.readyTimeoutMs ?? 30_000);
+      await waitUntilReady(child, options.readyTimeoutMs ?? 60_000);
       return child;
     } catch (error) {
       child.kill('SIGKILL');

@@ -1,6 +1,31 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { DrizzleDatabase, type DatabaseRole, type Db, type SqlObserver } from './sql-database.js';
+import type { SQL } from 'drizzle-orm';
+import { Saturated } from '../../common/saturated.js';
+import {
+  DrizzleDatabase,
+  type DatabaseRole,
+  type Db,
+  type SqlObserver,
+  type TransactionOptions,
+} from './sql-database.js';
+
+/** Every connection of the pool stayed busy past the wait, or the server refused more: 503, not 500. */
+export class DatabaseSaturated extends Saturated {
+  override readonly name = 'DatabaseSaturated';
+}
+
+/** pg-pool's checkout timeout, and PostgreSQL's "too many connections" (53300). */
+function saturation(error: unknown, database: string): DatabaseSaturated | undefined {
+  // Drizzle wraps the driver's error as the cause of its own "Failed query".
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const { message, code } = cause as { message?: string; code?: string };
+    if (message === 'timeout exceeded when trying to connect' || code === '53300') {
+      return new DatabaseSaturated(`database ${database} has no connection free: ${message ?? code}`);
+    }
+  }
+  return undefined;
+}
 
 export interface PostgresOptions {
   url: string;
@@ -32,6 +57,18 @@ export class PostgresDatabase extends DrizzleDatabase {
     this.pool.on('error', () => undefined);
     this.name = new URL(options.url).pathname.replace(/^\//, '') || 'postgres';
     this.db = drizzle(this.pool, { logger: this.countingLogger() });
+  }
+
+  override transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return super.transaction(work, options).catch((error: unknown) => {
+      throw saturation(error, this.name) ?? error;
+    });
+  }
+
+  override query<Row>(statement: SQL): Promise<Row[]> {
+    return super.query<Row>(statement).catch((error: unknown) => {
+      throw saturation(error, this.name) ?? error;
+    });
   }
 
   /**
