@@ -17,6 +17,10 @@ const benchmarks: Record<string, Benchmark> = {
     description: 'orders/s and PENDING → AWAITING_PAYMENT latency over HTTP, against a Fastify echo and raw SQL',
     load: () => import('./orders.js'),
   },
+  flow: {
+    description: 'paid orders/s, commits, statements and CPU per paid order (POST → Pay → PAID), against raw SQL',
+    load: () => import('./flow.js'),
+  },
   dispatch: {
     description: 'nearest-driver queries/s and position updates/s, per geo index adapter, against raw Redis GEO',
     load: () => import('./dispatch.js'),
@@ -33,7 +37,8 @@ function usage(): string {
     '',
     'environment (see docs/PERFORMANCE.md): BENCH_EVENTS, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_PREFETCH,',
     '  BENCH_POOL_SIZE, BENCH_WARMUP, BENCH_IDLE_EVENTS, BENCH_TIMEOUT_MS, BENCH_DATABASE_URL,',
-    '  BENCH_RABBITMQ_URL, BENCH_REDIS_URL, BENCH_LOG_LEVEL, BENCH_ORDERS, BENCH_CONNECTIONS, BENCH_IDLE_ORDERS',
+    '  BENCH_RABBITMQ_URL, BENCH_REDIS_URL, BENCH_LOG_LEVEL, BENCH_ORDERS, BENCH_CONNECTIONS, BENCH_IDLE_ORDERS,',
+    '  BENCH_FLOW_ORDERS, BENCH_FLOW_WARMUP, BENCH_FLOW_IN_FLIGHT, BENCH_FLOW_ROWS, BENCH_FLOW_INTAKE_ORDERS',
   ].join('\n');
 }
 

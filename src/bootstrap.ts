@@ -10,6 +10,7 @@ import { newId } from './common/ids.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
 import type { InfraOptions } from './infra/infra.module.js';
 import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
+import { enterSqlOrigin } from './infra/database/sql-origin.js';
 import { METRICS, type Metrics } from './infra/metrics/metrics.js';
 import { setupOpenApi } from './openapi.js';
 import { configureFailpoints } from './common/failpoints.js';
@@ -93,6 +94,11 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
 function instrumentHttp(app: NestFastifyApplication): void {
   const metrics = app.get<Metrics>(METRICS);
   const fastify = app.getHttpAdapter().getInstance();
+  // Everything a request does from here on counts its commits as `http` (ordo_db_commits_total{origin}).
+  fastify.addHook('onRequest', (_request, _reply, done) => {
+    enterSqlOrigin('http');
+    done();
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     return payload;

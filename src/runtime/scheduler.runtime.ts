@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ENV } from '../config/config.module.js';
 import type { Env } from '../config/env.schema.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../infra/database/sql-database.js';
+import { withSqlOrigin } from '../infra/database/sql-origin.js';
 import { LOGGER } from '../infra/logging/logger.js';
 import { leaderLockFor, type LeaderLock } from '../infra/scheduling/leader-lock.js';
 import {
@@ -47,8 +48,7 @@ export class SchedulerRuntime implements OnApplicationBootstrap, BeforeApplicati
           () => {
             if (busy || !this.leader || this.stopped) return;
             busy = true;
-            const run = job
-              .run()
+            const run = withSqlOrigin(`job:${options.name}`, () => job.run())
               .catch((error: unknown) => this.log.error({ err: error, job: options.name }, 'scheduled job failed'))
               .finally(() => {
                 busy = false;

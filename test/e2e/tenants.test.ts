@@ -1,3 +1,4 @@
+import { ReadyTenants } from '../../src/modules/tenants/ready-tenants.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'drizzle-orm';
@@ -455,13 +456,17 @@ for (const kind of ['embedded', 'real'] as const) {
     });
 
     it('closes the scoped routes of a suspended tenant with 409', async () => {
+      // No API suspends yet: an operator's change by hand must drop the cached profile too.
+      const tenants = app.ordo.app.get(ReadyTenants);
       await control.query(sql`update tenants set status = 'SUSPENDED' where code = 'bravo'`);
+      await tenants.forget('bravo');
       try {
         const suspended = await assertProblem(await app.request('/api/tenants/bravo/members'), 409);
         assert.equal(suspended.tenantStatus, 'SUSPENDED');
         await assertProblem(await app.request('/api/tenants/bravo/members', { as: await ownerToken('bravo') }), 409);
       } finally {
         await control.query(sql`update tenants set status = 'READY' where code = 'bravo'`);
+        await tenants.forget('bravo');
       }
     });
 

@@ -3,6 +3,7 @@ import { runInContext } from '../../common/request-context.js';
 import type { Logger } from 'pino';
 import type { TenantDatabases } from '../database/tenant-databases.port.js';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
+import { withSqlOrigin } from '../database/sql-origin.js';
 import type { Subscription } from './bus.port.js';
 import type { ConsumerOptions, MessageHandler } from './consumer.js';
 import { eventDefinition, type Envelope } from './envelope.js';
@@ -46,7 +47,9 @@ export class InboxProcessor {
       requestId: envelope.meta?.requestId ?? undefined,
       actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
     };
-    return runInContext(context, () => this.deliverInContext(options, handler, envelope, signal));
+    return runInContext(context, () =>
+      withSqlOrigin(`consumer:${options.name}`, () => this.deliverInContext(options, handler, envelope, signal)),
+    );
   }
 
   private async deliverInContext(

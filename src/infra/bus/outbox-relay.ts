@@ -1,6 +1,7 @@
 import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
+import { withSqlOrigin } from '../database/sql-origin.js';
 import { BusUnavailable, type BusPort } from './bus.port.js';
 import type { Envelope, EnvelopeMeta } from './envelope.js';
 import { outbox } from './messaging.shared-tables.js';
@@ -39,7 +40,7 @@ export class OutboxRelay {
       this.again.add(key);
       return;
     }
-    const run = (async () => {
+    const run = withSqlOrigin('outbox-relay', async () => {
       do {
         this.again.delete(key);
         try {
@@ -53,7 +54,7 @@ export class OutboxRelay {
           return;
         }
       } while (this.again.has(key));
-    })().finally(() => {
+    }).finally(() => {
       this.running.delete(key);
       // A kick that arrived after the last check but before this cleanup still gets its drain.
       if (this.again.delete(key)) this.kick(database);
@@ -63,7 +64,7 @@ export class OutboxRelay {
 
   /** Publishes rows older than `minAgeMs` (the ones no kick took care of) and reports the lag. */
   async sweep(database: SqlDatabase, minAgeMs: number): Promise<number> {
-    const published = await this.drain(database, minAgeMs);
+    const published = await withSqlOrigin('outbox-sweeper', () => this.drain(database, minAgeMs));
     const [oldest] = await database.query<{ age: number | string | null }>(
       sql`select extract(epoch from now() - min(occurred_at)) as age from outbox where published_at is null`,
     );

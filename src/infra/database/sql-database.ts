@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { currentSqlOrigin } from './sql-origin.js';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 
 /** A Drizzle handle; the same query code runs on PGlite and on PostgreSQL. */
@@ -39,7 +40,8 @@ export type DatabaseRole = 'control' | 'tenant';
  */
 export interface SqlObserver {
   statements(role: DatabaseRole, count: number): void;
-  committed(role: DatabaseRole): void;
+  /** `origin`: what the commit was for (see `sql-origin.ts`). */
+  committed(role: DatabaseRole, origin: string): void;
 }
 
 /** Rows of a raw statement run on a Drizzle handle; PGlite and node-postgres both answer `{ rows }`. */
@@ -73,7 +75,7 @@ export abstract class DrizzleDatabase implements SqlDatabase {
 
   async transaction<T>(work: (tx: Db) => Promise<T>, { signal }: TransactionOptions = {}): Promise<T> {
     const result = await this.runTransaction(work, signal);
-    this.observer?.committed(this.role);
+    this.observer?.committed(this.role, currentSqlOrigin());
     return result;
   }
 
@@ -96,7 +98,7 @@ export abstract class DrizzleDatabase implements SqlDatabase {
 
   async query<Row>(statement: SQL): Promise<Row[]> {
     const rows = await rowsOf<Row>(this.db, statement);
-    this.observer?.committed(this.role);
+    this.observer?.committed(this.role, currentSqlOrigin());
     return rows;
   }
 

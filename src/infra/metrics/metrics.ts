@@ -60,8 +60,8 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
 
   readonly sqlCommits = new Counter({
     name: 'ordo_db_commits_total',
-    help: 'Commits (explicit transactions and statements run on their own), by database role',
-    labelNames: ['role'] as const,
+    help: 'Commits (explicit transactions and statements run on their own), by database role and what they were for',
+    labelNames: ['role', 'origin'] as const,
     registers: [this.registry],
   });
 
@@ -81,8 +81,8 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
   statements(role: DatabaseRole, count: number): void {
     this.sqlStatements.inc({ role }, count);
   }
-  committed(role: DatabaseRole): void {
-    this.sqlCommits.inc({ role });
+  committed(role: DatabaseRole, origin: string): void {
+    this.sqlCommits.inc({ role, origin });
   }
   deadLettered(consumer: string, type: string): void {
     this.busDeadLettered.inc({ consumer, type });

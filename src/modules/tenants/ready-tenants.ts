@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { eq } from 'drizzle-orm';
+import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode } from '../../infra/database/tenant-code.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
@@ -23,6 +24,13 @@ export interface TenantContext extends Omit<TenantProfile, 'status'> {
   db: SqlDatabase;
 }
 
+/**
+ * How long a process may answer a tenant's profile from the cache. Every status change made through
+ * Ordo (`forget`) drops it in every process at once; this only bounds a change made by hand in SQL.
+ */
+const PROFILE_TTL_MS = 60_000;
+const profileTag = (code: string) => `tenant:${code}`;
+
 export type TenantLookup = { ok: true; tenant: TenantContext } | { ok: false; status: Tenant['status'] | 'UNKNOWN' };
 
 /**
@@ -35,6 +43,7 @@ export class ReadyTenants {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
+    @Inject(CACHE) private readonly cache: CachePort,
   ) {}
 
   async lookup(code: string): Promise<TenantLookup> {
@@ -45,9 +54,27 @@ export class ReadyTenants {
     return { ok: true, tenant: { ...context, db: await this.databases.forTenant(code) } };
   }
 
-  /** The tenant's profile in any status (an order of a since-suspended tenant is still served), or undefined. */
+  /**
+   * The tenant's profile in any status (an order of a since-suspended tenant is still served), or
+   * undefined. Read on every tenant-scoped request and by consumers, so it comes from the cache (as
+   * sessions do): a commit on the control database saved per lookup. An unknown code is cached too.
+   */
   async profile(code: string): Promise<TenantProfile | undefined> {
     if (!isTenantCode(code)) return undefined;
+    const cached = await this.cache.wrap(
+      `tenant-profile:${code}`,
+      { ttlMs: PROFILE_TTL_MS, tags: [profileTag(code)] },
+      async () => (await this.load(code)) ?? null,
+    );
+    return cached ?? undefined;
+  }
+
+  /** Call after a tenant was created or changed status: every process reads it afresh. */
+  forget(code: string): Promise<void> {
+    return this.cache.invalidateTags([profileTag(code)]);
+  }
+
+  private async load(code: string): Promise<TenantProfile | undefined> {
     const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
     if (!tenant) return undefined;
     return {

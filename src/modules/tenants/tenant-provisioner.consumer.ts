@@ -1,3 +1,4 @@
+import { ReadyTenants } from './ready-tenants.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -46,6 +47,7 @@ export class TenantProvisioner implements MessageHandler<{ code: string }, Outco
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(ReadyTenants) private readonly readyTenants: ReadyTenants,
   ) {}
 
   /** Provisions outside the inbox transaction; what happened reaches `handle` as `context.prepared`. */
@@ -61,8 +63,13 @@ export class TenantProvisioner implements MessageHandler<{ code: string }, Outco
     }
   }
 
-  async handle({ code }: { code: string }, { tx, emit, prepared: outcome }: HandlerContext<Outcome>): Promise<void> {
+  async handle(
+    { code }: { code: string },
+    { tx, emit, afterCommit, prepared: outcome }: HandlerContext<Outcome>,
+  ): Promise<void> {
     const event = { aggregateId: code, tenant: code };
+    // READY or FAILED: every process must stop answering the tenant's lookups from the cache.
+    afterCommit(() => this.readyTenants.forget(code));
     switch (outcome.kind) {
       case 'skipped':
         return;

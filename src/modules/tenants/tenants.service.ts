@@ -1,3 +1,4 @@
+import { ReadyTenants } from './ready-tenants.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { page, type Page } from '../../common/http/pagination.js';
 import type { Actor } from '../../common/request-context.js';
@@ -29,6 +30,7 @@ export class TenantsService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(Accounts) private readonly accounts: Accounts,
+    @Inject(ReadyTenants) private readonly readyTenants: ReadyTenants,
   ) {}
 
   /**
@@ -44,9 +46,11 @@ export class TenantsService {
     // ~100 ms and 64 MiB: never while holding a transaction open.
     const passwordHash = await this.passwords.hash(input.owner.password);
     try {
-      return await this.unitOfWork.run(this.control, async (tx, emit): Promise<CreateTenantResult> => {
+      return await this.unitOfWork.run(this.control, async (tx, emit, afterCommit): Promise<CreateTenantResult> => {
         const conflict = await this.conflictOf(input, tx);
         if (conflict) return { ok: false, reason: conflict };
+        // A lookup of the code before it existed may be cached as "unknown".
+        afterCommit(() => this.readyTenants.forget(input.code));
         // The owner first (the tenant row refers to it); their `user.created` is filed under the tenant.
         const owner = await this.accounts.create(tx, emit, {
           email: input.owner.email,
@@ -102,7 +106,7 @@ export class TenantsService {
    */
   async ensurePlatformTenant(input: { code: string; name: string; currency: string }): Promise<void> {
     assertTenantCode(input.code);
-    await this.unitOfWork.run(this.control, async (tx, emit) => {
+    await this.unitOfWork.run(this.control, async (tx, emit, afterCommit) => {
       const [created] = await tx
         .insert(tenants)
         .values({
@@ -119,6 +123,7 @@ export class TenantsService {
         .onConflictDoNothing()
         .returning();
       if (created) {
+        afterCommit(() => this.readyTenants.forget(created.code));
         await emit(TenantRequested, {
           aggregateId: created.code,
           tenant: created.code,
@@ -131,7 +136,8 @@ export class TenantsService {
   /** FAILED → PROVISIONING, optionally on another placement, and `tenant.retried` for the provisioner. */
   async retry(code: string, placement?: string): Promise<RetryTenantResult> {
     assertTenantCode(code);
-    return this.unitOfWork.run(this.control, async (tx, emit): Promise<RetryTenantResult> => {
+    return this.unitOfWork.run(this.control, async (tx, emit, afterCommit): Promise<RetryTenantResult> => {
+      afterCommit(() => this.readyTenants.forget(code));
       const before = await tenantsRepository.findForUpdate(tx, code);
       if (!before) return { ok: false, reason: 'not_found' };
       if (!canTransition(before.status, 'PROVISIONING')) {
