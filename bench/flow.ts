@@ -254,7 +254,10 @@ function samples(text: string, metric: string): { labels: Record<string, string>
     });
 }
 
-async function counters(api: OrdoProcess, databases: { control?: string; tenantPrefix?: string }): Promise<Counters> {
+async function counters(
+  api: OrdoProcess,
+  databases: { controlDatabase?: string; tenantPrefix?: string },
+): Promise<Counters> {
   const metrics = await (await api.request('/metrics', { as: null })).text();
   const statements = { control: 0, tenant: 0 };
   for (const { labels, value } of samples(metrics, 'ordo_db_statements_total')) {
@@ -266,14 +269,16 @@ async function counters(api: OrdoProcess, databases: { control?: string; tenantP
     commits[key] = (commits[key] ?? 0) + value;
   }
   let pgCommits: Counters['pgCommits'];
-  if (databases.control) {
+  if (databases.controlDatabase) {
     pgCommits = await withAdmin(async (admin) => {
       const { rows } = await admin.query<{ datname: string; xact_commit: string }>(
         `select datname, xact_commit from pg_stat_database where datname = $1 or starts_with(datname, $2)`,
-        [databases.control, databases.tenantPrefix],
+        [databases.controlDatabase, databases.tenantPrefix],
       );
       const sum = { control: 0, tenant: 0 };
-      for (const row of rows) sum[row.datname === databases.control ? 'control' : 'tenant'] += Number(row.xact_commit);
+      for (const row of rows) {
+        sum[row.datname === databases.controlDatabase ? 'control' : 'tenant'] += Number(row.xact_commit);
+      }
       return sum;
     });
   }
@@ -411,6 +416,9 @@ interface Deployment {
 
 async function deploy(kind: RowKind, params: Parameters): Promise<Deployment> {
   const suffix = uniqueSuffix();
+  // BENCH_FLOW_PROFILE=<dir>: Ordo writes a V8 CPU profile there when it stops (see bench/profile-summary.ts).
+  const profileDir = process.env.BENCH_FLOW_PROFILE;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const common = {
     MODE: 'all',
     LOG_LEVEL: 'warn',
@@ -423,7 +431,7 @@ async function deploy(kind: RowKind, params: Parameters): Promise<Deployment> {
     const dataDir = mkdtempSync(join(tmpdir(), 'ordo-bench-flow-'));
     const api = await startOrdoProcess(
       { ...common, DATA_DIR: dataDir },
-      { label: 'flow embedded', readyTimeoutMs: 120_000 },
+      { label: 'flow embedded', readyTimeoutMs: 120_000, nodeArgs },
     );
     return {
       api,
@@ -446,7 +454,7 @@ async function deploy(kind: RowKind, params: Parameters): Promise<Deployment> {
     REDIS_KEY_PREFIX: redisPrefix,
   };
   if (kind === 'real') Object.assign(env, { RABBITMQ_URL: serviceUrls.rabbitmq, BUS_NAMESPACE: namespace });
-  const api = await startOrdoProcess(env, { label: `flow ${kind}`, readyTimeoutMs: 120_000 });
+  const api = await startOrdoProcess(env, { label: `flow ${kind}`, readyTimeoutMs: 120_000, nodeArgs });
   return {
     api,
     controlDatabase: database.name,

@@ -46,6 +46,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Don't wait for readiness (tests that watch startup themselves). */
   waitReady?: boolean;
+  /** Extra flags for node (a benchmark's `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 const MAIN = projectPath('dist', 'src', 'main.js');
@@ -156,7 +158,7 @@ function spawnOrdo(
 ): OrdoProcess {
   const label = options.label ?? mode;
   // The working directory is a neutral one, so a developer's .env in the checkout never leaks in.
-  const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', ORPHAN_GUARD, MAIN], {
     cwd: tmpdir(),
     env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
