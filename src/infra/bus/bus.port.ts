@@ -49,6 +49,8 @@ export interface BusPort {
   stopConsuming(): Promise<void>;
   /** Is the transport reachable right now? */
   isHealthy(): Promise<boolean>;
+  /** Why it is not, when known (for readiness and operators): the last connection failure. */
+  unhealthyBecause?(): string | undefined;
   close(): Promise<void>;
 }
 

@@ -145,6 +145,10 @@ export class RabbitBus implements BusPort {
     );
   }
 
+  unhealthyBecause(): string | undefined {
+    return this.connection.failure;
+  }
+
   async close(): Promise<void> {
     if (this.connection.isClosed) return;
     // Handlers still running may publish retries, so the connection closes only after them.

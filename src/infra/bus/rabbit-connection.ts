@@ -48,6 +48,11 @@ export class RabbitConnection<Session extends RabbitSession> {
     return this.closed;
   }
 
+  /** Why the last attempt to connect (or the live connection) failed; undefined while connected. */
+  get failure(): string | undefined {
+    return this.session ? undefined : this.lastFailure && describeError(this.lastFailure);
+  }
+
   /** The live session, waiting up to `timeoutMs` for one; `failFast` rejects at once while known to be down. */
   async ready(timeoutMs: number, failFast: boolean): Promise<Session> {
     if (this.closed) throw new Error('RabbitMQ bus is closed');

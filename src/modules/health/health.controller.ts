@@ -32,7 +32,13 @@ export class HealthController {
     try {
       return await this.health.check([
         () => this.probe('database', this.database.kind, () => this.database.ping().then(() => true)),
-        () => this.probe('bus', this.bus.kind, () => this.bus.isHealthy()),
+        () =>
+          this.probe(
+            'bus',
+            this.bus.kind,
+            () => this.bus.isHealthy(),
+            () => this.bus.unhealthyBecause?.(),
+          ),
         () => this.probe('cache', this.cache.kind, () => this.cache.isHealthy()),
       ]);
     } catch (error) {
@@ -44,12 +50,14 @@ export class HealthController {
     }
   }
 
-  private async probe(key: string, adapter: string, check: () => Promise<boolean>) {
+  private async probe(key: string, adapter: string, check: () => Promise<boolean>, why?: () => string | undefined) {
     const indicator = this.indicators.check(key);
     const ok = await Promise.race([
       check().catch(() => false),
       new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref()),
     ]);
-    return ok ? indicator.up({ adapter }) : indicator.down({ adapter });
+    if (ok) return indicator.up({ adapter });
+    const reason = why?.();
+    return indicator.down({ adapter, ...(reason ? { reason } : {}) });
   }
 }
