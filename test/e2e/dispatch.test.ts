@@ -279,6 +279,30 @@ for (const kind of ['embedded', 'real'] as const) {
       );
     });
 
+    it('what customers see as available is right the moment dispatch fails: the catalog drops its cache after the commit', async () => {
+      const driver = await onlineDriver(east(0.2));
+      const pepper = await shop.product('Dispatch pepper', 300, 4);
+      const paid = await shop.paid(pepper.id);
+      const offer = await offerFor(driver, paid.id);
+      const available = async () =>
+        (
+          await expectStatus<{ stock: { available: number } }>(
+            await app.request(`${shop.base}/products/${pepper.id}`, { as: shop.shopper.token }),
+            200,
+          )
+        ).stock.available;
+      // The offer is open, so the order stays DISPATCHING: this read (3: one sold) is what the cache now holds.
+      assert.equal(await available(), 3);
+      assert.equal((await order(paid.id)).status, 'DISPATCHING');
+      // The only driver declines: nobody left, and after the retries the order fails and its unit goes back.
+      await expectStatus(await act(driver, offer.offerId, 'decline'), 200);
+      await shop.until(paid.id, 'DISPATCH_FAILED');
+      await waitFor(async () => (await available()) === 4, {
+        timeoutMs: 3_000,
+        what: 'available back at once, not after the cache entry expires (60 s)',
+      });
+    });
+
     it('events arriving early or out of order never leave a driver stuck with a job', async () => {
       const driver = await onlineDriver(east(0.1));
       const dispatch = app.ordo.app.get(DispatchService);

@@ -16,6 +16,9 @@ export type Emit = <Payload>(
  */
 export type AfterCommit = (work: () => unknown, key?: string) => void;
 
+/** Best-effort work for an event once the transaction that emitted it committed (a realtime push). */
+export type CommittedListener<Payload> = (envelope: Envelope<Payload>) => unknown;
+
 /** One transaction as the code inside it sees it: its writes, its events and its after-commit work. */
 export interface Unit {
   tx: Db;
@@ -30,10 +33,25 @@ export interface Unit {
  * nothing is published and nothing runs.
  */
 export class UnitOfWork {
+  /** By event type: what runs after the commit of any unit that emitted such an event, in this process. */
+  private readonly listeners = new Map<string, CommittedListener<unknown>[]>();
+
   constructor(
     private readonly relay: OutboxRelay,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Runs `listener` after the commit of every transaction that emits one of these events, in the process
+   * that committed it, in emission order — how a module reacts to another's change without a hop through
+   * the bus when the reaction is best-effort and harmless to miss on a crash (a realtime push). Work that
+   * must happen belongs in a consumer.
+   */
+  onCommitted<Payload>(definitions: EventDefinition<Payload>[], listener: CommittedListener<Payload>): void {
+    for (const { type } of definitions) {
+      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener as CommittedListener<unknown>]);
+    }
+  }
 
   async run<T>(
     database: SqlDatabase,
@@ -46,9 +64,13 @@ export class UnitOfWork {
       (tx) =>
         work(
           tx,
-          (definition, event) => {
+          async (definition, event) => {
             emitted = true;
-            return writeToOutbox(tx, definition, event);
+            const envelope = await writeToOutbox(tx, definition, event);
+            for (const listener of this.listeners.get(definition.type) ?? []) {
+              after.set(`${envelope.id}:${after.size}`, () => listener(envelope));
+            }
+            return envelope;
           },
           (task, key) => {
             if (!after.has(key ?? task)) after.set(key ?? task, task);

@@ -24,7 +24,7 @@ export type EffectsOutcome =
  * Runs the effects of an order process row in the transition's transaction, through the faces of the
  * modules that own them: stock through the catalog's `StockLedger`, money through `PaymentsService`,
  * drivers by asking dispatch with `dispatch.requested`. Only `stock.reserve` can refuse, and it runs
- * first, so a refused transition has changed nothing.
+ * first, so a refused transition has changed nothing. The one place orders change stock or money.
  */
 @Injectable()
 export class OrderEffects {
@@ -32,6 +32,19 @@ export class OrderEffects {
     @Inject(StockLedger) private readonly stock: StockLedger,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
   ) {}
+
+  /**
+   * Money that arrived for an order that cannot take it (expired or cancelled meanwhile, or paid
+   * already) goes back: no transition, but still a move of money, so it goes through here too.
+   */
+  async refundPayment({ tx, emit }: Unit, tenant: string, paymentId: string, reason: string): Promise<void> {
+    await this.payments.requestRefund(tx, emit, tenant, paymentId, reason);
+  }
+
+  /** A checkout still open for an order that no longer awaits payment (paid or cancelled meanwhile). */
+  async closeStaleCheckouts({ tx }: Unit, orderId: string): Promise<void> {
+    await this.payments.closeOpen(tx, orderId, 'EXPIRED');
+  }
 
   async run(unit: Unit, subject: EffectSubject): Promise<EffectsOutcome> {
     const details: Pick<OrderTransitionPayload['after'], 'payment'> = {};

@@ -6,7 +6,7 @@ import {
   type PaymentFailedPayload,
   type PaymentSucceededPayload,
 } from '../payments/payments.events.js';
-import { PaymentsService } from '../payments/payments.service.js';
+import { OrderEffects } from './order-effects.js';
 import { OrderFulfilment } from './order-fulfilment.js';
 import { OrderTransitions, type OrderActor } from './order-transitions.js';
 import { ordersRepository } from './orders.repository.js';
@@ -27,7 +27,7 @@ const ACTOR: OrderActor = { id: `consumer:${ORDER_PAYMENTS}`, role: 'SYSTEM' };
 @Consumer({ name: ORDER_PAYMENTS, events: [PaymentSucceeded, PaymentFailed], scope: 'tenant' })
 export class OrderPayments implements MessageHandler<PaymentSucceededPayload | PaymentFailedPayload> {
   constructor(
-    @Inject(PaymentsService) private readonly payments: PaymentsService,
+    @Inject(OrderEffects) private readonly effects: OrderEffects,
     @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
     @Inject(OrderFulfilment) private readonly fulfilment: OrderFulfilment,
   ) {}
@@ -55,6 +55,6 @@ export class OrderPayments implements MessageHandler<PaymentSucceededPayload | P
     }
     // The order cannot take money any more (expired, cancelled, or already paid): give it back.
     const reason = `payment received while the order was ${order.status}`;
-    await this.payments.requestRefund(unit.tx, unit.emit, tenant, payment.paymentId, reason);
+    await this.effects.refundPayment(unit, tenant, payment.paymentId, reason);
   }
 }

@@ -33,24 +33,6 @@ export interface RefusedTransition {
   productId: string;
 }
 
-/** A committed status change, as observers after the commit see it. */
-export interface OrderStatusChange {
-  /** The id of the transition's event: lets a client drop a rare duplicate. */
-  eventId: string;
-  tenant: string;
-  orderId: string;
-  customerId: string;
-  from: OrderStatus;
-  to: OrderStatus;
-  reason: string | null;
-  at: string;
-  /** The checkout to pay through, when the order now awaits payment. */
-  payment?: OrderTransitionPayload['after']['payment'];
-}
-
-/** Best-effort work after a status change committed (a realtime push): never inside the transaction. */
-export type OrderStatusObserver = (change: OrderStatusChange) => unknown;
-
 export type TransitionResult =
   { ok: true; order: Order } | ({ ok: false } & IllegalTransition) | ({ ok: false } & RefusedTransition);
 
@@ -63,17 +45,7 @@ export type TransitionResult =
  */
 @Injectable()
 export class OrderTransitions {
-  private readonly observers: OrderStatusObserver[] = [];
-
   constructor(@Inject(OrderEffects) private readonly effects: OrderEffects) {}
-
-  /**
-   * Runs `observer` after every committed transition, in the order of the transitions: how realtime
-   * pushes status changes without a hop through the bus (and without orders knowing about sockets).
-   */
-  observe(observer: OrderStatusObserver): void {
-    this.observers.push(observer);
-  }
 
   async apply(unit: Unit, request: TransitionRequest): Promise<TransitionResult> {
     const { tenant, order, to, actor, reason } = request;
@@ -95,7 +67,7 @@ export class OrderTransitions {
       actorRole: actor.role,
       reason,
     });
-    const event = await unit.emit(step.event, {
+    await unit.emit(step.event, {
       aggregateId: order.id,
       tenant,
       payload: {
@@ -112,18 +84,6 @@ export class OrderTransitions {
         },
       },
     });
-    const change: OrderStatusChange = {
-      eventId: event.id,
-      tenant,
-      orderId: order.id,
-      customerId: order.customerId,
-      from,
-      to,
-      reason,
-      at: event.occurredAt,
-      ...(outcome.details.payment ? { payment: outcome.details.payment } : {}),
-    };
-    for (const observer of this.observers) unit.afterCommit(() => observer(change));
     return { ok: true, order: updated };
   }
 }

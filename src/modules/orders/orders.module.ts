@@ -35,6 +35,6 @@ import { OrdersService } from './orders.service.js';
     PaymentExpiryJob,
     ScheduledRidesJob,
   ],
-  exports: [OrdersService, OrderTransitions],
+  exports: [OrdersService],
 })
 export class OrdersModule {}

@@ -6,6 +6,7 @@ import { LOGGER } from '../../infra/logging/logger.js';
 import { Scheduled, type ScheduledJob } from '../../infra/scheduling/scheduled-job.js';
 import { PaymentsService } from '../payments/payments.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
+import { OrderEffects } from './order-effects.js';
 import { OrderTransitions, type OrderActor } from './order-transitions.js';
 import { ordersRepository } from './orders.repository.js';
 
@@ -29,6 +30,7 @@ export class PaymentExpiryJob implements ScheduledJob {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
     @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
+    @Inject(OrderEffects) private readonly effects: OrderEffects,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -61,7 +63,7 @@ export class PaymentExpiryJob implements ScheduledJob {
         );
         if (result.ok) expired += 1;
         // Not awaiting payment any more (paid, cancelled): only its stale checkout is left to close.
-        else await this.payments.closeOpen(tx, orderId, 'EXPIRED');
+        else await this.effects.closeStaleCheckouts({ tx, emit, afterCommit }, orderId);
       }
       return expired;
     });

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { OrderTransitions, type OrderStatusChange } from '../orders/order-transitions.js';
+import type { Envelope } from '../../infra/bus/envelope.js';
+import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
+import { ORDER_TRANSITION_EVENTS, type OrderTransitionPayload } from '../orders/orders.events.js';
 import { RealtimePublisher } from './realtime-publisher.js';
 import { rooms } from './realtime-rooms.js';
 
@@ -25,32 +27,28 @@ export interface OrderStatusMessage {
 @Injectable()
 export class OrderStatusPush implements OnModuleInit {
   constructor(
-    @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(RealtimePublisher) private readonly publisher: RealtimePublisher,
   ) {}
 
   onModuleInit(): void {
-    this.transitions.observe((change) => this.push(change));
+    this.unitOfWork.onCommitted(ORDER_TRANSITION_EVENTS, (envelope) => this.push(envelope));
   }
 
-  private push(change: OrderStatusChange): void {
+  private push({ id, tenant, occurredAt, payload }: Envelope<OrderTransitionPayload>): void {
+    if (!tenant) return;
     const message: OrderStatusMessage = {
-      eventId: change.eventId,
-      tenant: change.tenant,
-      orderId: change.orderId,
-      from: change.from,
-      status: change.to,
-      reason: change.reason,
-      at: change.at,
-      ...(change.payment ? { payment: change.payment } : {}),
+      eventId: id,
+      tenant,
+      orderId: payload.orderId,
+      from: payload.before.status,
+      status: payload.after.status,
+      reason: payload.after.reason ?? null,
+      at: occurredAt,
+      ...(payload.after.payment ? { payment: payload.after.payment } : {}),
     };
     this.publisher.publish(
-      [
-        rooms.order(change.tenant, change.orderId),
-        rooms.user(change.customerId),
-        rooms.tenant(change.tenant),
-        rooms.ops,
-      ],
+      [rooms.order(tenant, payload.orderId), rooms.user(payload.customerId), rooms.tenant(tenant), rooms.ops],
       'order.status',
       message,
     );

@@ -2,19 +2,19 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
-import { OfferFanout } from './offer-fanout.consumer.js';
+import { OfferPush } from './offer-push.js';
 import { OrderStatusPush } from './order-status-push.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimePublisher } from './realtime-publisher.js';
 
 /**
  * Realtime (DESIGN §9): the Socket.IO gateway (api role; attached to the HTTP server at start) and the
- * publisher every process uses to reach sockets, the order status push (after each transition's
- * commit) and the offer fan-out consumer.
+ * publisher every process uses to reach sockets, and the pushes of order statuses and offers, each run
+ * right after the commit that emitted their event (`UnitOfWork.onCommitted`).
  */
 @Module({
   imports: [AuthModule, OrdersModule, TenantsModule],
-  providers: [RealtimeGateway, RealtimePublisher, OrderStatusPush, OfferFanout],
+  providers: [RealtimeGateway, RealtimePublisher, OrderStatusPush, OfferPush],
   exports: [RealtimePublisher, RealtimeGateway],
 })
 export class RealtimeModule {}
