@@ -211,6 +211,71 @@ export function busTransportContract(name: string, skip: () => false | string, f
       assert.equal(most, 2);
     });
 
+    it('gives a batch consumer what is waiting together, each message once', async (t) => {
+      t.after(dispose);
+      const bus = await open();
+      const sent = Array.from({ length: 12 }, () => envelope());
+      // Declared but not consumed yet: the messages wait in the queue.
+      await bus.declare([subscription('alpha', async () => undefined)]);
+      await bus.publish(sent);
+      const batches: string[][] = [];
+      await bus.consume(
+        [
+          {
+            ...subscription('alpha', async (e) => void batches.push([e.id])),
+            batchSize: 5,
+            deliverBatch: async (envelopes) => void batches.push(envelopes.map((e) => e.id)),
+          },
+        ],
+        recordingSink(),
+      );
+      await waitFor(() => batches.flat().length === sent.length, { what: 'every message' });
+      assert.deepEqual(batches.flat().sort(), sent.map((e) => e.id).sort(), 'each message once');
+      assert.ok(
+        batches.every((batch) => batch.length <= 5),
+        `no batch over its size: ${batches.map((b) => b.length).join(', ')}`,
+      );
+      assert.ok(
+        batches.some((batch) => batch.length > 1),
+        'waiting messages come together',
+      );
+      await bus.stopConsuming();
+      assert.equal(await harness.pending('alpha'), 0);
+    });
+
+    it('retries a failed batch message by message: the others are applied, the bad one walks the tiers', async (t) => {
+      t.after(dispose);
+      const bus = await open();
+      const sink = recordingSink();
+      const poison = envelope();
+      const good = Array.from({ length: 4 }, () => envelope());
+      const applied: string[] = [];
+      await bus.declare([subscription('alpha', async () => undefined)]);
+      await bus.publish([good[0]!, good[1]!, poison, good[2]!, good[3]!]);
+      await bus.consume(
+        [
+          {
+            ...subscription('alpha', async (e) => {
+              if (e.id === poison.id) throw new Error('poison');
+              applied.push(e.id);
+            }),
+            batchSize: 10,
+            deliverBatch: async (envelopes) => {
+              if (envelopes.some((e) => e.id === poison.id)) throw new Error('a batch with the poison fails whole');
+              applied.push(...envelopes.map((e) => e.id));
+            },
+          },
+        ],
+        sink,
+      );
+      await waitFor(() => sink.stored.length === 1, { what: 'the poison dead-lettered' });
+      assert.equal(sink.stored[0]!.envelope.id, poison.id);
+      assert.equal(sink.stored[0]!.envelope.attempt, RETRY_DELAYS_MS.length + 1);
+      assert.deepEqual(applied.sort(), good.map((e) => e.id).sort(), 'every good message applied once');
+      await bus.stopConsuming();
+      assert.equal(await harness.pending('alpha'), 0);
+    });
+
     it('fails a delivery past its deadline into the retry tiers and frees its prefetch slot', async (t) => {
       t.after(dispose);
       const bus = await open({ prefetch: 1, handlerTimeoutMs: 300 });

@@ -242,6 +242,58 @@ export function busContract(name: string, skip: false | string, makeHarness: () 
       await waitFor(async () => (await handledCount(id)) === 1, { what: 'the swept event to apply' });
     });
 
+    it("applies a batch consumer's messages in one transaction, each once, a redelivered one not again", async () => {
+      const consumer = `contract-${++consumerCount}`;
+      consumersUsed.push(consumer);
+      const handled: string[] = [];
+      const transactions = new Set<unknown>();
+      const subscription = processor.subscription(
+        { name: consumer, events: [ProbeRequested], scope: 'control', batch: 10 },
+        {
+          handle: async (_payload, { tx, envelope }) => {
+            handled.push(envelope.aggregateId);
+            transactions.add(tx);
+            await tx
+              .update(busProbes)
+              .set({ handledCount: sql`${busProbes.handledCount} + 1` })
+              .where(eq(busProbes.id, envelope.aggregateId));
+          },
+        },
+      );
+      // The probes' events wait in the consumer's queue before it starts, so they come as one batch.
+      await bus.declare([subscription]);
+      const probes = await Promise.all(Array.from({ length: 6 }, () => newProbe()));
+      await relay.idle();
+      await bus.consume([subscription], deadLetters);
+      await waitFor(async () => (await Promise.all(probes.map((p) => handledCount(p.id)))).every((n) => n === 1), {
+        what: 'every probe applied',
+      });
+      assert.ok(transactions.size < probes.length, `${probes.length} messages in ${transactions.size} transactions`);
+      // The first probe's event, delivered again: its inbox row makes it a no-op.
+      const [row] = await harness.control.query<{ id: string; type: string; aggregate_id: string; payload: unknown }>(
+        sql`select id, type, aggregate_id, payload from outbox where aggregate_id = ${probes[0]!.id}`,
+      );
+      await bus.publish([
+        {
+          id: row!.id,
+          type: row!.type,
+          tenant: null,
+          aggregateId: row!.aggregate_id,
+          occurredAt: new Date().toISOString(),
+          attempt: 1,
+          payload: row!.payload,
+        },
+      ]);
+      await waitFor(() => outcomes.some((o) => o.consumer === consumer && o.outcome === 'duplicate'), {
+        what: 'the redelivery',
+      });
+      assert.deepEqual(
+        await Promise.all(probes.map((p) => handledCount(p.id))),
+        probes.map(() => 1),
+      );
+      assert.equal(handled.length, probes.length, 'the handler never ran for the duplicate');
+    });
+
     it('rolls back the transaction of a handler past its deadline and applies the retry once', async () => {
       const consumer = `contract-${++consumerCount}`;
       consumersUsed.push(consumer);

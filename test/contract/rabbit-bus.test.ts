@@ -241,6 +241,12 @@ class PooledRabbitBus extends RabbitBus {
     super(options, log);
   }
 
+  // Whichever comes first: the lease empties a queue when it first hands it out, never once it holds messages.
+  override async declare(subscriptions: Subscription[]): Promise<void> {
+    await this.lease.addConsumers(subscriptions.map((each) => each.consumer));
+    await super.declare(subscriptions);
+  }
+
   override async consume(subscriptions: Subscription[], deadLetters: DeadLetterSink): Promise<void> {
     await this.lease.addConsumers(subscriptions.map((each) => each.consumer));
     await super.consume(subscriptions, deadLetters);

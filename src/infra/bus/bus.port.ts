@@ -10,6 +10,13 @@ export interface Subscription {
    * the delivery outlives its deadline: the handler's transaction must then roll back.
    */
   deliver(envelope: Envelope, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: up to `batchSize` envelopes at once, all applied or none (it throws). A transport that
+   * sees it gives a consumer what is waiting together; when a batch fails it retries each message
+   * through `deliver`, so the tiers and dead letters work per message as ever.
+   */
+  deliverBatch?(envelopes: Envelope[], signal: AbortSignal): Promise<void>;
+  batchSize?: number;
 }
 
 /** A message that failed its last retry tier, as the bus hands it to the dead-letter store. */

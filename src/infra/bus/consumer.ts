@@ -14,6 +14,12 @@ export interface ConsumerOptions {
   events: EventDefinition<any>[];
   /** Which database the handler's transaction (and its inbox row) lives in. */
   scope: 'control' | 'tenant';
+  /**
+   * Up to this many messages handled in one transaction with their inbox rows (control scope only):
+   * for high-volume consumers whose work per message is small (the audit trail, notifications). A
+   * batch that fails is retried message by message, so one bad message never holds back the others.
+   */
+  batch?: number;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface MessageHandler<Payload = unknown, Prepared = void> {
    * as `context.prepared`.
    */
   prepare?(payload: Payload, envelope: Envelope): Promise<Prepared>;
+  /** For batch consumers: prepare many messages at once (one read instead of one per message). */
+  prepareBatch?(items: { payload: Payload; envelope: Envelope }[]): Promise<Prepared[]>;
   handle(payload: Payload, context: HandlerContext<Prepared>): Promise<void>;
 }
 
@@ -58,6 +66,9 @@ export const Consumer = (options: ConsumerDeclaration): ClassDecorator => {
   // Platform events carry no tenant, so a consumer of every event cannot run in a tenant database.
   if (options.events === 'all' && options.scope !== 'control')
     throw new Error(`Consumer "${options.name}" handles all events, so its scope must be 'control'`);
+  // A batch may hold messages of many tenants: only the control database can take them in one transaction.
+  if (options.batch !== undefined && (options.scope !== 'control' || options.batch < 2))
+    throw new Error(`Consumer "${options.name}" batches, so its scope must be 'control' and its batch at least 2`);
   const mark = SetMetadata(CONSUMER_METADATA, options);
   return (target) => {
     declared.set(options.name, options);

@@ -33,7 +33,57 @@ export class InboxProcessor {
       consumer: options.name,
       eventTypes: options.events.map((event) => event.type),
       deliver: (envelope, signal) => this.deliver(options, handler, envelope, signal),
+      ...(options.batch
+        ? {
+            batchSize: options.batch,
+            deliverBatch: (envelopes: Envelope[], signal: AbortSignal) =>
+              withSqlOrigin(`consumer:${options.name}`, () => this.deliverBatch(options, handler, envelopes, signal)),
+          }
+        : {}),
     };
+  }
+
+  /**
+   * Many messages in one transaction on the control database: one multi-row inbox insert says which
+   * are new, and the handler runs for each of those, in order, each in its own request context. All
+   * commit together or none (the transport then retries them one by one).
+   */
+  private async deliverBatch(
+    options: ConsumerOptions,
+    handler: MessageHandler<unknown, unknown>,
+    envelopes: Envelope[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const items = envelopes.map((envelope) => ({ envelope, payload: this.parse(envelope) }));
+    const prepared: unknown[] = [];
+    if (handler.prepareBatch) prepared.push(...(await handler.prepareBatch(items)));
+    else for (const { payload, envelope } of items) prepared.push(await handler.prepare?.(payload, envelope));
+    signal.throwIfAborted();
+    const fresh = await this.unitOfWork.run(
+      this.control,
+      async (tx, emit, afterCommit) => {
+        // One array parameter: drizzle would spread a bare array into a (…) list.
+        const ids = sql.param(envelopes.map((envelope) => envelope.id));
+        const inserted = await rowsOf<{ message_id: string }>(
+          tx,
+          sql`insert into inbox (message_id, consumer)
+              select id, ${options.name} from unnest(${ids}::uuid[]) as id
+              on conflict do nothing returning message_id`,
+        );
+        const isNew = new Set(inserted.map((row) => row.message_id));
+        for (const [index, { envelope, payload }] of items.entries()) {
+          if (!isNew.has(envelope.id)) continue;
+          await runInContext(this.contextOf(options, envelope), () =>
+            handler.handle(payload, { tx, emit, afterCommit, envelope, prepared: prepared[index] }),
+          );
+        }
+        return isNew;
+      },
+      { signal },
+    );
+    for (const { envelope } of items) {
+      this.observer?.consumed(options.name, envelope.type, fresh.has(envelope.id) ? 'handled' : 'duplicate');
+    }
   }
 
   /** Handlers act as the system, named after the consumer; the request id carries through for tracing. */
@@ -43,11 +93,7 @@ export class InboxProcessor {
     envelope: Envelope,
     signal: AbortSignal,
   ): Promise<void> {
-    const context = {
-      requestId: envelope.meta?.requestId ?? undefined,
-      actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
-    };
-    return runInContext(context, () =>
+    return runInContext(this.contextOf(options, envelope), () =>
       withSqlOrigin(`consumer:${options.name}`, () => this.deliverInContext(options, handler, envelope, signal)),
     );
   }
@@ -86,6 +132,13 @@ export class InboxProcessor {
       );
       throw error;
     }
+  }
+
+  private contextOf(options: ConsumerOptions, envelope: Envelope) {
+    return {
+      requestId: envelope.meta?.requestId ?? undefined,
+      actor: { id: `consumer:${options.name}`, role: 'SYSTEM' },
+    };
   }
 
   private parse(envelope: Envelope): unknown {

@@ -254,8 +254,9 @@ export class RabbitBus implements BusPort {
         broken: (reason) => this.connection.drop(session, reason),
         log: this.log,
       });
-      // Per consumer (global = false): each subscription has its own channel, so this is its own bound.
-      await channel.prefetch(this.options.prefetch);
+      // Per consumer (global = false): each subscription has its own channel, so this is its own bound. A
+      // batch consumer may hold a whole batch.
+      await channel.prefetch(Math.max(this.options.prefetch, subscription.batchSize ?? 0));
       if (!(await this.keep(session, channel, consumer, `consumer ${subscription.consumer}`, group))) return;
     }
     let intake = this.intakes.get(session);

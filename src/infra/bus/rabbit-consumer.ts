@@ -11,6 +11,8 @@ import { RETRY_DELAY_HEADER, type RabbitNames } from './rabbit-topology.js';
 import { retryDelay } from './retry-policy.js';
 /** 200 ms doubling, capped at 15 s: about a minute of patience before the connection is reset. */
 const SETTLE_PUBLISH_ATTEMPTS = 8;
+/** How long a batch consumer waits for more messages before handling what it has. */
+const BATCH_LINGER_MS = 10;
 
 export interface RabbitConsumerContext {
   names: RabbitNames;
@@ -38,6 +40,9 @@ export class RabbitConsumer {
   private stopped = false;
   /** Aborted when the channel closes: its unacked messages are back in the queue, patience is pointless. */
   private readonly channelGone = new AbortController();
+  /** A batch consumer's messages waiting to be handled together. */
+  private buffer: ConsumeMessage[] = [];
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     readonly channel: Channel,
@@ -72,8 +77,71 @@ export class RabbitConsumer {
       return;
     }
     if (this.stopped) return;
-    const work = this.handle(message).finally(() => this.context.inFlight.delete(work));
+    if (this.subscription.deliverBatch) {
+      this.buffer.push(message);
+      if (this.buffer.length >= (this.subscription.batchSize ?? 1)) this.flush();
+      else this.lingering ??= setTimeout(() => this.flush(), BATCH_LINGER_MS);
+      return;
+    }
+    this.track(this.handle(message));
+  }
+
+  private track(started: Promise<void>): void {
+    const work = started.finally(() => this.context.inFlight.delete(work));
     this.context.inFlight.add(work);
+  }
+
+  private flush(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
+    const messages = this.buffer;
+    this.buffer = [];
+    // Stopped: left unacked, they return to the queue when the channel closes.
+    if (messages.length === 0 || this.stopped) return;
+    this.track(messages.length === 1 ? this.handle(messages[0]!) : this.handleBatch(messages));
+  }
+
+  /**
+   * A batch consumer's messages in one delivery, each acked once it committed. A body that is not an
+   * envelope, or a batch that fails, goes through `handle` message by message: retries and dead letters
+   * stay per message.
+   */
+  private async handleBatch(messages: ConsumeMessage[]): Promise<void> {
+    const readable: { message: ConsumeMessage; envelope: Envelope }[] = [];
+    for (const message of messages) {
+      const read = readEnvelope(message);
+      if ('invalid' in read) await this.handle(message);
+      else readable.push({ message, envelope: read.envelope });
+    }
+    if (readable.length === 0) return;
+    try {
+      await withDeliveryDeadline(this.context.handlerTimeoutMs, (signal) =>
+        this.subscription.deliverBatch!(
+          readable.map((item) => item.envelope),
+          signal,
+        ),
+      );
+    } catch (error) {
+      this.context.log.warn(
+        { err: error, consumer: this.subscription.consumer, messages: readable.length },
+        'batch failed; handling its messages one by one',
+      );
+      for (const { message } of readable) await this.handle(message);
+      return;
+    }
+    for (const { message } of readable) this.ack(message);
+  }
+
+  private ack(message: ConsumeMessage): void {
+    try {
+      this.channel.ack(message);
+    } catch (error) {
+      // The channel died after the work was done: the broker redelivers, the inbox dedupes.
+      this.context.log.warn(
+        { err: error, consumer: this.subscription.consumer, messageId: message.properties.messageId },
+        'rabbit bus could not ack',
+      );
+    }
   }
 
   private async handle(message: ConsumeMessage): Promise<void> {
@@ -89,15 +157,7 @@ export class RabbitConsumer {
       this.context.broken(`consumer ${consumer} could not settle a message`);
       return;
     }
-    try {
-      this.channel.ack(message);
-    } catch (error) {
-      // The channel died after the work was done: the broker redelivers, the inbox dedupes.
-      this.context.log.warn(
-        { err: error, consumer, messageId: message.properties.messageId },
-        'rabbit bus could not ack',
-      );
-    }
+    this.ack(message);
   }
 
   /** Resolves once the message may be acked. */

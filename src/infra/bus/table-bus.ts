@@ -127,18 +127,25 @@ export class TableBus implements BusPort {
 
   private async loop(subscription: Subscription, deadLetters: DeadLetterSink): Promise<void> {
     const mine = new Set<Promise<void>>();
+    // A batch consumer works on one batch at a time; others on up to `prefetch` messages at once.
+    const batch = subscription.deliverBatch ? (subscription.batchSize ?? this.options.prefetch) : 0;
+    const capacity = batch ? 1 : this.options.prefetch;
     while (this.consuming) {
-      const room = this.options.prefetch - mine.size;
+      const room = capacity - mine.size;
       let claimed: ClaimedRow[] = [];
       if (room > 0) {
         try {
-          claimed = await this.claim(subscription.consumer, room);
+          claimed = await this.claim(subscription.consumer, batch || room);
         } catch (error) {
           this.log.warn({ err: error, consumer: subscription.consumer }, 'table bus could not claim messages');
         }
       }
-      for (const row of claimed) {
-        const work = this.handle(subscription, row, deadLetters).finally(() => {
+      const works =
+        batch && claimed.length > 1
+          ? [this.handleBatch(subscription, claimed, deadLetters)]
+          : claimed.map((row) => this.handle(subscription, row, deadLetters));
+      for (const started of works) {
+        const work = started.finally(() => {
           mine.delete(work);
           this.inFlight.delete(work);
         });
@@ -147,9 +154,34 @@ export class TableBus implements BusPort {
       }
       // Fewer than asked for: the queue is drained for now, so wait to be woken (a publish, a handler
       // finishing, or the idle poll) instead of claiming again at once.
-      if (claimed.length < room || mine.size >= this.options.prefetch) {
-        await this.waitForWork(subscription.consumer, mine);
+      if (claimed.length < (batch || room) || mine.size >= capacity) {
+        await this.waitForWork(subscription.consumer, mine, capacity);
       }
+    }
+  }
+
+  /**
+   * A batch consumer's claimed rows in one delivery, and one delete for all of them. If the batch fails,
+   * each row goes through `handle` on its own, so retries and dead letters stay per message.
+   */
+  private async handleBatch(subscription: Subscription, rows: ClaimedRow[], deadLetters: DeadLetterSink) {
+    const envelopes = rows.map(envelopeOf);
+    for (const row of rows) this.leased.add(row.id);
+    try {
+      await withDeliveryDeadline(this.options.handlerTimeoutMs, (signal) =>
+        subscription.deliverBatch!(envelopes, signal),
+      );
+      // One array parameter: drizzle would spread a bare array into a (…) list.
+      const ids = sql.param(rows.map((row) => row.id));
+      await this.database.query(sql`delete from bus_messages where id = any(${ids}::bigint[])`);
+    } catch (error) {
+      this.log.warn(
+        { err: error, consumer: subscription.consumer, messages: rows.length },
+        'table bus batch failed; handling its messages one by one',
+      );
+      for (const row of rows) await this.handle(subscription, row, deadLetters);
+    } finally {
+      for (const row of rows) this.leased.delete(row.id);
     }
   }
 
@@ -157,7 +189,7 @@ export class TableBus implements BusPort {
    * Sleeps until a message is published here for this consumer, one of its handlers finishes (when it is
    * full), or the idle poll interval passes (work from other processes, retries coming due, lapsed leases).
    */
-  private async waitForWork(consumer: string, mine: Set<Promise<void>>): Promise<void> {
+  private async waitForWork(consumer: string, mine: Set<Promise<void>>, capacity: number): Promise<void> {
     const channel = `message:${consumer}`;
     let onMessage: () => void = () => undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -167,7 +199,7 @@ export class TableBus implements BusPort {
       this.wakeups.once(channel, onMessage);
     });
     const candidates: Promise<unknown>[] = [wake];
-    if (mine.size >= this.options.prefetch) candidates.push(...mine);
+    if (mine.size >= capacity) candidates.push(...mine);
     await Promise.race(candidates);
     clearTimeout(timer);
     this.wakeups.off(channel, onMessage);
@@ -192,8 +224,7 @@ export class TableBus implements BusPort {
   }
 
   private async handle(subscription: Subscription, row: ClaimedRow, deadLetters: DeadLetterSink): Promise<void> {
-    const stored = typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope;
-    const envelope = { ...stored, attempt: row.attempt };
+    const envelope = envelopeOf(row);
     this.leased.add(row.id);
     try {
       await withDeliveryDeadline(this.options.handlerTimeoutMs, (signal) => subscription.deliver(envelope, signal));
@@ -245,4 +276,10 @@ export class TableBus implements BusPort {
           where id = ${rowId}`,
     );
   }
+}
+
+/** The stored envelope with the row's attempt (retries count there). */
+function envelopeOf(row: ClaimedRow): Envelope {
+  const stored = typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope;
+  return { ...stored, attempt: row.attempt };
 }

@@ -14,7 +14,7 @@ export const SYSTEM_ROLE = 'SYSTEM';
  * keeps that true even for an event replayed after its inbox mark expired).
  */
 @Injectable()
-@Consumer({ name: 'audit-recorder', events: 'all', scope: 'control' })
+@Consumer({ name: 'audit-recorder', events: 'all', scope: 'control', batch: 64 })
 export class AuditRecorder implements MessageHandler {
   async handle(payload: unknown, { tx, envelope }: HandlerContext): Promise<void> {
     await tx.insert(auditLog).values(auditEntry(envelope, payload)).onConflictDoNothing({ target: auditLog.id });

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { inArray, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../infra/database/sql-database.js';
 import { notifications } from './notifications.tables.js';
 
@@ -7,9 +7,11 @@ export type NewNotification = typeof notifications.$inferInsert;
 
 /** Queries on notifications. Every function takes the transaction it runs in. */
 export const notificationsRepository = {
-  async exists(tx: Db, id: string): Promise<boolean> {
-    const [row] = await tx.select({ id: notifications.id }).from(notifications).where(eq(notifications.id, id));
-    return row !== undefined;
+  /** Which of these ids have a row. */
+  async existing(tx: Db, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await tx.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, ids));
+    return rows.map((row) => row.id);
   },
 
   /** Inserts unless a row with this id exists (a redelivered or replayed message): the first one stands. */

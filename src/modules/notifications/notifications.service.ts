@@ -29,9 +29,9 @@ export class NotificationsService {
     return page(rows.map(notificationView), query, total);
   }
 
-  /** Whether the notification was recorded already (then its mail went out, or was refused, already). */
-  recorded(id: string): Promise<boolean> {
-    return this.control.transaction((tx) => notificationsRepository.exists(tx, id));
+  /** Which of these notifications were recorded already (their mail went out, or was refused, already). */
+  recordedOf(ids: string[]): Promise<Set<string>> {
+    return this.control.transaction(async (tx) => new Set(await notificationsRepository.existing(tx, ids)));
   }
 }
 

@@ -1,7 +1,6 @@
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ProblemException } from '../../common/http/problem-exception.js';
 import { Consumer, type HandlerContext, type MessageHandler } from '../../infra/bus/consumer.js';
 import type { Envelope } from '../../infra/bus/envelope.js';
 import { LOGGER } from '../../infra/logging/logger.js';
@@ -16,8 +15,8 @@ import {
   type OrderTransitionPayload,
 } from '../orders/orders.events.js';
 import { PaymentRefunded, type PaymentRefundedPayload } from '../payments/payments.events.js';
-import { TenantsService } from '../tenants/tenants.service.js';
-import { UsersService } from '../users/users.service.js';
+import { ReadyTenants } from '../tenants/ready-tenants.js';
+import { Accounts } from '../users/accounts.js';
 import { notificationMessage } from './notification-messages.js';
 import { notificationsRepository, type NewNotification } from './notifications.repository.js';
 import { notificationId, NotificationsService } from './notifications.service.js';
@@ -51,27 +50,42 @@ type NotifyingPayload = OrderTransitionPayload | PaymentRefundedPayload;
     PaymentRefunded,
   ],
   scope: 'control',
+  batch: 32,
 })
 export class Notifier implements MessageHandler<NotifyingPayload, NewNotification | undefined> {
   constructor(
     @Inject(NotificationsService) private readonly notifications: NotificationsService,
-    @Inject(UsersService) private readonly users: UsersService,
-    @Inject(TenantsService) private readonly tenants: TenantsService,
+    @Inject(Accounts) private readonly accounts: Accounts,
+    @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
     @Inject(MAILER) private readonly mailer: MailPort,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async prepare(payload: NotifyingPayload, envelope: Envelope): Promise<NewNotification | undefined> {
-    const id = notificationId(envelope.id);
-    if (await this.notifications.recorded(id)) return undefined;
-    const recipient = await this.recipient(payload.customerId);
+    const [prepared] = await this.prepareBatch([{ payload, envelope }]);
+    return prepared;
+  }
+
+  /** One read says which of these were recorded already; the others are mailed, one after the other. */
+  async prepareBatch(items: { payload: NotifyingPayload; envelope: Envelope }[]) {
+    const recorded = await this.notifications.recordedOf(items.map(({ envelope }) => notificationId(envelope.id)));
+    const prepared: (NewNotification | undefined)[] = [];
+    for (const { payload, envelope } of items) {
+      const id = notificationId(envelope.id);
+      prepared.push(recorded.has(id) ? undefined : await this.send(id, payload, envelope));
+    }
+    return prepared;
+  }
+
+  private async send(id: string, payload: NotifyingPayload, envelope: Envelope): Promise<NewNotification | undefined> {
+    const recipient = await this.accounts.contactOf(payload.customerId);
     if (!recipient) {
       this.log.warn({ messageId: envelope.id, userId: payload.customerId }, 'notification dropped: no such account');
       return undefined;
     }
     const tenant = envelope.tenant;
-    const shop = (tenant ? (await this.tenants.find(tenant))?.name : undefined) ?? tenant ?? 'Ordo';
+    const shop = (tenant ? (await this.tenants.profile(tenant))?.name : undefined) ?? tenant ?? 'Ordo';
     const message = notificationMessage(envelope.type, payload, shop);
     if (!message) return undefined;
 
@@ -89,16 +103,6 @@ export class Notifier implements MessageHandler<NotifyingPayload, NewNotificatio
 
   async handle(_payload: NotifyingPayload, { tx, prepared }: HandlerContext<NewNotification | undefined>) {
     if (prepared) await notificationsRepository.record(tx, prepared);
-  }
-
-  /** The customer's account, or undefined once it is deleted (there is nobody left to tell). */
-  private async recipient(userId: string): Promise<{ id: string; email: string } | undefined> {
-    try {
-      return await this.users.get(userId);
-    } catch (error) {
-      if (error instanceof ProblemException && error.problem.status === 404) return undefined;
-      throw error;
-    }
   }
 }
 

@@ -4,12 +4,16 @@ import type { Role } from '../../common/auth/roles.js';
 import { newId } from '../../common/ids.js';
 import { actingAs } from '../../infra/bus/outbox.js';
 import type { Emit } from '../../infra/bus/unit-of-work.js';
+import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { summarizeUser, userView, type Account, type UserView } from './account.js';
 import { UserCreated, UserRegistered, UserUpdated } from './user.events.js';
 import { UserSessions } from './user-sessions.js';
 import { usersRepository } from './users.repository.js';
 import { users } from './users.tables.js';
+
+const CONTACT_TTL_MS = 10 * 60_000;
+const contactTag = (id: string) => `account:${id}`;
 
 /** An account about to be made. Hash the password first, outside any transaction (it is slow on purpose). */
 export interface NewAccount {
@@ -34,7 +38,30 @@ export class Accounts {
   constructor(
     @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(UserSessions) private readonly sessions: UserSessions,
+    @Inject(CACHE) private readonly cache: CachePort,
   ) {}
+
+  /**
+   * Where to reach the account (id and email), unless it was deleted: what the notifier needs for every
+   * message it sends, so it comes from the cache. An email never changes; deleting an account drops it
+   * (`forgetContact`) in every process.
+   */
+  async contactOf(id: string): Promise<{ id: string; email: string } | undefined> {
+    const contact = await this.cache.wrap(
+      `account-contact:${id}`,
+      { ttlMs: CONTACT_TTL_MS, tags: [contactTag(id)] },
+      async () => {
+        const account = await this.findById(id);
+        return account ? { id: account.id, email: account.email } : null;
+      },
+    );
+    return contact ?? undefined;
+  }
+
+  /** Call after an account was deleted. */
+  forgetContact(id: string): Promise<void> {
+    return this.cache.invalidateTags([contactTag(id)]);
+  }
 
   /** The account with this email, in any case, unless deleted: who is signing in. */
   findByEmail(email: string, tx?: Db): Promise<Account | undefined> {

@@ -8,6 +8,7 @@ import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, rowsOf, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
+import { Accounts } from './accounts.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UserCreated, UserDeleted, UserUpdated } from './user.events.js';
 import type { CreateUserBody, ListUsersQuery, UpdateUserBody } from './users.dto.js';
@@ -30,6 +31,7 @@ export class UsersService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
     @Inject(UserSessions) private readonly sessions: UserSessions,
+    @Inject(Accounts) private readonly accounts: Accounts,
   ) {}
 
   async create(input: CreateUserBody): Promise<UserView> {
@@ -142,6 +144,7 @@ export class UsersService {
       await emit(UserDeleted, { aggregateId: id, payload: { before: summarizeUser(before) } });
     });
     await this.sessions.forgetCachedChecksOf(id);
+    await this.accounts.forgetContact(id);
   }
 }
 
