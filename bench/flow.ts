@@ -81,8 +81,8 @@ interface Counters {
   cpuMs: number;
   /** pg_stat_database.xact_commit, summed per role (PostgreSQL rows only). */
   pgCommits?: { control: number; tenant: number };
-  /** From the adapters (ordo_db_*): statements by role, commits by role and origin. */
-  statements: { control: number; tenant: number };
+  /** From the adapters (ordo_db_*), keyed `role:origin`. */
+  statements: Record<string, number>;
   commits: Record<string, number>;
 }
 
@@ -95,8 +95,9 @@ interface LevelResult {
     commits: { control: number; tenant: number; total: number; source: 'pg_stat_database' | 'adapter' };
     statements: { control: number; tenant: number; total: number };
     cpuMs: number;
-    /** Commits by what they were for (adapter counter), per paid order. */
+    /** Commits and statements by what they were for (adapter counters, `role:origin`), per paid order. */
     commitsByOrigin: Record<string, number>;
+    statementsByOrigin: Record<string, number>;
   };
   baseline: { perSecond: number; ratio: number };
 }
@@ -259,15 +260,16 @@ async function counters(
   databases: { controlDatabase?: string; tenantPrefix?: string },
 ): Promise<Counters> {
   const metrics = await (await api.request('/metrics', { as: null })).text();
-  const statements = { control: 0, tenant: 0 };
-  for (const { labels, value } of samples(metrics, 'ordo_db_statements_total')) {
-    statements[labels.role as 'control' | 'tenant'] += value;
-  }
-  const commits: Record<string, number> = {};
-  for (const { labels, value } of samples(metrics, 'ordo_db_commits_total')) {
-    const key = `${labels.role}:${labels.origin}`;
-    commits[key] = (commits[key] ?? 0) + value;
-  }
+  const byRoleAndOrigin = (name: string) => {
+    const counts: Record<string, number> = {};
+    for (const { labels, value } of samples(metrics, name)) {
+      const key = `${labels.role}:${labels.origin}`;
+      counts[key] = (counts[key] ?? 0) + value;
+    }
+    return counts;
+  };
+  const statements = byRoleAndOrigin('ordo_db_statements_total');
+  const commits = byRoleAndOrigin('ordo_db_commits_total');
   let pgCommits: Counters['pgCommits'];
   if (databases.controlDatabase) {
     pgCommits = await withAdmin(async (admin) => {
@@ -293,14 +295,22 @@ const PG_STATS_SETTLE_MS = 1_500;
 
 function perOrder(before: Counters, after: Counters, orders: number): LevelResult['perOrder'] {
   const per = (value: number) => round(value / orders, 2);
-  const byOrigin: Record<string, number> = {};
-  for (const key of new Set([...Object.keys(before.commits), ...Object.keys(after.commits)])) {
-    const delta = (after.commits[key] ?? 0) - (before.commits[key] ?? 0);
-    if (delta > 0) byOrigin[key] = per(delta);
-  }
-  const adapterCommits = { control: 0, tenant: 0 };
-  for (const [key, value] of Object.entries(byOrigin))
-    adapterCommits[key.startsWith('tenant') ? 'tenant' : 'control'] += value;
+  const perOrigin = (field: 'commits' | 'statements') => {
+    const counts: Record<string, number> = {};
+    for (const key of new Set([...Object.keys(before[field]), ...Object.keys(after[field])])) {
+      const delta = (after[field][key] ?? 0) - (before[field][key] ?? 0);
+      if (delta > 0) counts[key] = per(delta);
+    }
+    return counts;
+  };
+  const byRole = (counts: Record<string, number>) => {
+    const sums = { control: 0, tenant: 0 };
+    for (const [key, value] of Object.entries(counts)) sums[key.startsWith('tenant') ? 'tenant' : 'control'] += value;
+    return { control: round(sums.control, 2), tenant: round(sums.tenant, 2) };
+  };
+  const byOrigin = perOrigin('commits');
+  const statementsByOrigin = perOrigin('statements');
+  const adapterCommits = byRole(byOrigin);
   const commits =
     before.pgCommits && after.pgCommits
       ? {
@@ -309,19 +319,17 @@ function perOrder(before: Counters, after: Counters, orders: number): LevelResul
           source: 'pg_stat_database' as const,
         }
       : {
-          control: round(adapterCommits.control, 2),
-          tenant: round(adapterCommits.tenant, 2),
+          control: adapterCommits.control,
+          tenant: adapterCommits.tenant,
           source: 'adapter' as const,
         };
-  const statements = {
-    control: per(after.statements.control - before.statements.control),
-    tenant: per(after.statements.tenant - before.statements.tenant),
-  };
+  const statements = byRole(statementsByOrigin);
   return {
     commits: { ...commits, total: round(commits.control + commits.tenant, 2) },
     statements: { ...statements, total: round(statements.control + statements.tenant, 2) },
     cpuMs: per(after.cpuMs - before.cpuMs),
     commitsByOrigin: byOrigin,
+    statementsByOrigin,
   };
 }
 
@@ -616,11 +624,15 @@ function print(rows: RowResult[]): void {
       `\n${row.row}: intake alone ${formatNumber(intake.perSecond)} orders/s (p50 ${formatNumber(intake.latencyMs.p50, 1)} ms, p99 ${formatNumber(intake.latencyMs.p99, 1)} ms), ${formatNumber(intake.ratio, 2)} of raw SQL (${formatNumber(intake.baselinePerSecond)}/s); idle POST → AWAITING_PAYMENT p50 ${formatNumber(row.idleToAwaitingMs!.p50, 1)} ms, p99 ${formatNumber(row.idleToAwaitingMs!.p99, 1)} ms`,
     );
     for (const level of row.levels) {
-      const origins = Object.entries(level.perOrder.commitsByOrigin)
-        .sort(([, a], [, b]) => b - a)
-        .map(([origin, value]) => `${origin} ${formatNumber(value, 2)}`)
-        .join(', ');
-      console.log(`  at ${level.inFlight} in flight, commits per paid order by origin (adapter): ${origins}`);
+      const listed = (counts: Record<string, number>) =>
+        Object.entries(counts)
+          .filter(([, value]) => value >= 0.01)
+          .sort(([, a], [, b]) => b - a)
+          .map(([origin, value]) => `${origin} ${formatNumber(value, 2)}`)
+          .join(', ');
+      console.log(`  at ${level.inFlight} in flight, per paid order by origin (adapter counters):`);
+      console.log(`    commits: ${listed(level.perOrder.commitsByOrigin)}`);
+      console.log(`    statements: ${listed(level.perOrder.statementsByOrigin)}`);
     }
   }
 }

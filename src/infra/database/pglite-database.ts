@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
+import { currentSqlOrigin } from './sql-origin.js';
 import { drizzle } from 'drizzle-orm/pglite';
 import {
   DrizzleDatabase,
@@ -54,7 +55,7 @@ export class PgliteDatabase extends DrizzleDatabase {
   override transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.refuseNestedCall();
     // PGlite sends BEGIN and COMMIT itself, where drizzle's log does not see them.
-    this.observer?.statements(this.role, 2);
+    this.observer?.statements(this.role, currentSqlOrigin(), 2);
     return insideTransaction.run(this, () => super.transaction(work, options));
   }
 

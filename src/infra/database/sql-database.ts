@@ -39,8 +39,8 @@ export type DatabaseRole = 'control' | 'tenant';
  * benchmark reads to say what each paid order costs.
  */
 export interface SqlObserver {
-  statements(role: DatabaseRole, count: number): void;
-  /** `origin`: what the commit was for (see `sql-origin.ts`). */
+  /** `origin`: what the statement or commit was for (see `sql-origin.ts`). */
+  statements(role: DatabaseRole, origin: string, count: number): void;
   committed(role: DatabaseRole, origin: string): void;
 }
 
@@ -70,7 +70,7 @@ export abstract class DrizzleDatabase implements SqlDatabase {
 
   /** Drizzle's query log, used as a statement counter (it sees every statement drizzle sends). */
   protected countingLogger() {
-    return { logQuery: () => this.observer?.statements(this.role, 1) };
+    return { logQuery: () => this.observer?.statements(this.role, currentSqlOrigin(), 1) };
   }
 
   async transaction<T>(work: (tx: Db) => Promise<T>, { signal }: TransactionOptions = {}): Promise<T> {

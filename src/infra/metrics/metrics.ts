@@ -53,8 +53,8 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
 
   readonly sqlStatements = new Counter({
     name: 'ordo_db_statements_total',
-    help: 'SQL statements sent (BEGIN and COMMIT included), by database role (control, tenant)',
-    labelNames: ['role'] as const,
+    help: 'SQL statements sent (BEGIN and COMMIT included), by database role (control, tenant) and what they were for',
+    labelNames: ['role', 'origin'] as const,
     registers: [this.registry],
   });
 
@@ -78,8 +78,8 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
   consumed(consumer: string, type: string, outcome: 'handled' | 'duplicate' | 'failed'): void {
     this.busConsumed.inc({ consumer, type, outcome });
   }
-  statements(role: DatabaseRole, count: number): void {
-    this.sqlStatements.inc({ role }, count);
+  statements(role: DatabaseRole, origin: string, count: number): void {
+    this.sqlStatements.inc({ role, origin }, count);
   }
   committed(role: DatabaseRole, origin: string): void {
     this.sqlCommits.inc({ role, origin });
