@@ -71,8 +71,15 @@ export class InboxProcessor {
               on conflict do nothing returning message_id`,
         );
         const isNew = new Set(inserted.map((row) => row.message_id));
-        for (const [index, { envelope, payload }] of items.entries()) {
-          if (!isNew.has(envelope.id)) continue;
+        const fresh = [...items.entries()].filter(([, { envelope }]) => isNew.has(envelope.id));
+        if (handler.handleBatch) {
+          await handler.handleBatch(
+            fresh.map(([index, { envelope }]) => ({ tx, emit, afterCommit, envelope, prepared: prepared[index] })),
+            fresh.map(([, { payload }]) => payload),
+          );
+          return isNew;
+        }
+        for (const [index, { envelope, payload }] of fresh) {
           await runInContext(this.contextOf(options, envelope), () =>
             handler.handle(payload, { tx, emit, afterCommit, envelope, prepared: prepared[index] }),
           );

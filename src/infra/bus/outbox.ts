@@ -39,6 +39,13 @@ export async function writeToOutbox<Payload>(
   definition: EventDefinition<Payload>,
   event: OutboxEvent<Payload>,
 ): Promise<Envelope<Payload>> {
+  const envelope = outboxEnvelope(definition, event);
+  await insertIntoOutbox(tx, [envelope]);
+  return envelope;
+}
+
+/** The envelope an event will travel in, its payload validated (a producer bug throws here). */
+export function outboxEnvelope<Payload>(definition: EventDefinition<Payload>, event: OutboxEvent<Payload>) {
   const payload = definition.schema.parse(event.payload);
   const envelope: Envelope<Payload> = {
     id: newId(),
@@ -51,15 +58,22 @@ export async function writeToOutbox<Payload>(
     meta: event.meta ?? metaFromContext(),
     payload,
   };
-  await tx.insert(outbox).values({
-    id: envelope.id,
-    type: envelope.type,
-    tenant: envelope.tenant,
-    aggregateId: envelope.aggregateId,
-    payload: envelope.payload,
-    traceparent: envelope.traceparent ?? null,
-    meta: envelope.meta ?? null,
-    occurredAt: sql`${envelope.occurredAt}::timestamptz`,
-  });
   return envelope;
+}
+
+/** Outbox rows for these envelopes, in one statement. */
+export async function insertIntoOutbox(tx: Db, envelopes: Envelope[]): Promise<void> {
+  if (envelopes.length === 0) return;
+  await tx.insert(outbox).values(
+    envelopes.map((envelope) => ({
+      id: envelope.id,
+      type: envelope.type,
+      tenant: envelope.tenant,
+      aggregateId: envelope.aggregateId,
+      payload: envelope.payload,
+      traceparent: envelope.traceparent ?? null,
+      meta: envelope.meta ?? null,
+      occurredAt: sql`${envelope.occurredAt}::timestamptz`,
+    })),
+  );
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db, SqlDatabase, TransactionOptions } from '../database/sql-database.js';
 import type { Envelope, EventDefinition } from './envelope.js';
-import { writeToOutbox, type OutboxEvent } from './outbox.js';
+import { insertIntoOutbox, outboxEnvelope, type OutboxEvent } from './outbox.js';
 import type { OutboxRelay } from './outbox-relay.js';
 
 export type Emit = <Payload>(
@@ -27,7 +27,9 @@ export interface Unit {
 }
 
 /**
- * A transaction that may emit events: each `emit` writes an outbox row in the transaction, and once
+ * A transaction that may emit events: each `emit` validates its event at once, and the transaction's
+ * outbox rows are written together, in one statement, when its work is done (events of one transaction
+ * are a round trip, not one each; nothing reads the outbox inside the transaction that writes it). Once
  * it commits the relay is kicked to publish them and the after-commit work runs, one task after the
  * other in the order registered (awaited, so a request's answer already reflects it). Rolled back →
  * nothing is published and nothing runs.
@@ -58,27 +60,27 @@ export class UnitOfWork {
     work: (tx: Db, emit: Emit, afterCommit: AfterCommit) => Promise<T>,
     options?: TransactionOptions,
   ): Promise<T> {
-    let emitted = false;
+    const emitted: Envelope[] = [];
     const after = new Map<string | (() => unknown), () => unknown>();
-    const result = await database.transaction(
-      (tx) =>
-        work(
-          tx,
-          async (definition, event) => {
-            emitted = true;
-            const envelope = await writeToOutbox(tx, definition, event);
-            for (const listener of this.listeners.get(definition.type) ?? []) {
-              after.set(`${envelope.id}:${after.size}`, () => listener(envelope));
-            }
-            return envelope;
-          },
-          (task, key) => {
-            if (!after.has(key ?? task)) after.set(key ?? task, task);
-          },
-        ),
-      options,
-    );
-    if (emitted) this.relay.kick(database);
+    const result = await database.transaction(async (tx) => {
+      const value = await work(
+        tx,
+        async (definition, event) => {
+          const envelope = outboxEnvelope(definition, event);
+          emitted.push(envelope);
+          for (const listener of this.listeners.get(definition.type) ?? []) {
+            after.set(`${envelope.id}:${after.size}`, () => listener(envelope));
+          }
+          return envelope;
+        },
+        (task, key) => {
+          if (!after.has(key ?? task)) after.set(key ?? task, task);
+        },
+      );
+      await insertIntoOutbox(tx, emitted);
+      return value;
+    }, options);
+    if (emitted.length > 0) this.relay.kick(database);
     // In the order registered: two status pushes of one transaction must reach sockets in order.
     for (const task of after.values()) await this.runAfterCommit(task);
     return result;

@@ -64,6 +64,11 @@ export class PgliteDatabase extends DrizzleDatabase {
     return super.query<Row>(statement);
   }
 
+  override read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    this.refuseNestedCall();
+    return super.read(work);
+  }
+
   private refuseNestedCall(): void {
     if (insideTransaction.getStore() === this) {
       throw new Error(
@@ -108,6 +113,11 @@ class PgliteSchemaView implements SqlDatabase {
       const result: unknown = await tx.execute(statement);
       return (result as { rows: Row[] }).rows;
     });
+  }
+
+  /** In a transaction after all: the schema is chosen with `set local` (in process, BEGIN costs nothing). */
+  read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.transaction(work);
   }
 
   ping(): Promise<void> {

@@ -71,6 +71,12 @@ export class PostgresDatabase extends DrizzleDatabase {
     });
   }
 
+  override read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return super.read(work).catch((error: unknown) => {
+      throw saturation(error, this.name) ?? error;
+    });
+  }
+
   /**
    * Cuts the transaction's connection: every statement on it fails at once and the pool discards it.
    * A backend blocked on a lock would not notice a closed socket until the lock is granted, so it is

@@ -24,6 +24,11 @@ export interface SqlDatabase {
   transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one statement outside an explicit transaction and returns its rows. */
   query<Row>(statement: SQL): Promise<Row[]>;
+  /**
+   * One read (a single statement) with the query builder, outside an explicit transaction: no BEGIN and
+   * COMMIT round trips around it. Reads that need a consistent view of several statements use `transaction`.
+   */
+  read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -100,6 +105,12 @@ export abstract class DrizzleDatabase implements SqlDatabase {
     const rows = await rowsOf<Row>(this.db, statement);
     this.observer?.committed(this.role, currentSqlOrigin());
     return rows;
+  }
+
+  async read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    const result = await work(this.db);
+    this.observer?.committed(this.role, currentSqlOrigin());
+    return result;
   }
 
   async ping(): Promise<void> {

@@ -229,6 +229,10 @@ export class PooledTenantDatabase implements SqlDatabase {
     return this.using((db) => db.query<Row>(statement));
   }
 
+  read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.using((db) => db.read(work));
+  }
+
   ping(): Promise<void> {
     return this.using((db) => db.ping());
   }

@@ -16,8 +16,17 @@ export const SYSTEM_ROLE = 'SYSTEM';
 @Injectable()
 @Consumer({ name: 'audit-recorder', events: 'all', scope: 'control', batch: 64 })
 export class AuditRecorder implements MessageHandler {
-  async handle(payload: unknown, { tx, envelope }: HandlerContext): Promise<void> {
-    await tx.insert(auditLog).values(auditEntry(envelope, payload)).onConflictDoNothing({ target: auditLog.id });
+  async handle(payload: unknown, context: HandlerContext): Promise<void> {
+    await this.handleBatch([context], [payload]);
+  }
+
+  /** A batch's entries in one insert. */
+  async handleBatch(contexts: HandlerContext[], payloads: unknown[]): Promise<void> {
+    if (contexts.length === 0) return;
+    await contexts[0]!.tx
+      .insert(auditLog)
+      .values(contexts.map(({ envelope }, index) => auditEntry(envelope, payloads[index])))
+      .onConflictDoNothing({ target: auditLog.id });
   }
 }
 

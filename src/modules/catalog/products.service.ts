@@ -72,7 +72,7 @@ export class ProductsService {
   async get(tenant: TenantContext, audience: Audience, id: string): Promise<ProductView> {
     // Cached as `{ product }` so "no such product" is cached (and invalidated) like any other answer.
     const { product } = await this.cache.read(tenant.code, `product:${id}:${audience}`, async () => {
-      const found = await tenant.db.transaction((tx) => productsRepository.find(tx, id));
+      const found = await tenant.db.read((db) => productsRepository.find(db, id));
       const visible = found && (audience === 'staff' || found.active);
       return { product: visible ? productView(found, tenant.currency, audience) : null };
     });

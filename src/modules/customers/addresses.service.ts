@@ -30,7 +30,7 @@ export class AddressesService {
 
   /** The user's address, or undefined when it does not exist or is someone else's. */
   async find(userId: string, id: string): Promise<AddressView | undefined> {
-    const address = await this.control.transaction((tx) => addressesRepository.find(tx, userId, id));
+    const address = await this.control.read((db) => addressesRepository.find(db, userId, id));
     return address ? addressView(address) : undefined;
   }
 

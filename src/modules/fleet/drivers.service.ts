@@ -73,7 +73,7 @@ export class DriversService {
     } catch (error) {
       // Two registrations at once, or a licence number someone else registered.
       if (isUniqueViolation(error)) {
-        const mine = await this.control.transaction((tx) => driversRepository.findByUser(tx, actor.id));
+        const mine = await this.control.read((db) => driversRepository.findByUser(db, actor.id));
         throw mine ? alreadyRegistered() : licenceTaken();
       }
       throw error;
@@ -83,7 +83,7 @@ export class DriversService {
   }
 
   async mine(userId: string): Promise<DriverView> {
-    const driver = await this.control.transaction((tx) => driversRepository.findByUser(tx, userId));
+    const driver = await this.control.read((db) => driversRepository.findByUser(db, userId));
     if (!driver) throw noDriverProfile();
     return driverView(driver);
   }
@@ -102,7 +102,7 @@ export class DriversService {
 
   /** An ADMIN reads any driver; a driver only themself (anyone else's is a 404, like a missing one). */
   async get(actor: Actor, id: string): Promise<DriverView> {
-    const driver = await this.control.transaction((tx) => driversRepository.find(tx, id));
+    const driver = await this.control.read((db) => driversRepository.find(db, id));
     if (!driver || (actor.role !== 'ADMIN' && driver.userId !== actor.id)) throw driverNotFound(id);
     return driverView(driver);
   }

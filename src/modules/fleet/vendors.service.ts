@@ -37,7 +37,7 @@ export class VendorsService {
   }
 
   async get(id: string): Promise<VendorView> {
-    const vendor = await this.control.transaction((tx) => vendorsRepository.find(tx, id));
+    const vendor = await this.control.read((db) => vendorsRepository.find(db, id));
     if (!vendor) throw vendorNotFound(id);
     return vendorView(vendor);
   }

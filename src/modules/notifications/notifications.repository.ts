@@ -15,8 +15,9 @@ export const notificationsRepository = {
   },
 
   /** Inserts unless a row with this id exists (a redelivered or replayed message): the first one stands. */
-  async record(tx: Db, notification: NewNotification): Promise<void> {
-    await tx.insert(notifications).values(notification).onConflictDoNothing({ target: notifications.id });
+  async record(tx: Db, batch: NewNotification[]): Promise<void> {
+    if (batch.length === 0) return;
+    await tx.insert(notifications).values(batch).onConflictDoNothing({ target: notifications.id });
   },
 
   /** A user's notifications, newest first. */

@@ -31,7 +31,7 @@ export class NotificationsService {
 
   /** Which of these notifications were recorded already (their mail went out, or was refused, already). */
   recordedOf(ids: string[]): Promise<Set<string>> {
-    return this.control.transaction(async (tx) => new Set(await notificationsRepository.existing(tx, ids)));
+    return this.control.read(async (db) => new Set(await notificationsRepository.existing(db, ids)));
   }
 }
 

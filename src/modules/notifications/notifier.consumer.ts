@@ -101,8 +101,14 @@ export class Notifier implements MessageHandler<NotifyingPayload, NewNotificatio
     };
   }
 
-  async handle(_payload: NotifyingPayload, { tx, prepared }: HandlerContext<NewNotification | undefined>) {
-    if (prepared) await notificationsRepository.record(tx, prepared);
+  async handle(_payload: NotifyingPayload, context: HandlerContext<NewNotification | undefined>) {
+    await this.handleBatch([context]);
+  }
+
+  /** A batch's notifications in one insert. */
+  async handleBatch(contexts: HandlerContext<NewNotification | undefined>[]) {
+    const sent = contexts.flatMap(({ prepared }) => (prepared ? [prepared] : []));
+    if (sent.length > 0) await notificationsRepository.record(contexts[0]!.tx, sent);
   }
 }
 

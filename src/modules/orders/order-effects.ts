@@ -13,6 +13,8 @@ export interface EffectSubject {
   order: Order;
   step: OrderProcessRow;
   reason: string | null;
+  /** The order's lines, when the caller has read them already (else the stock effects read them). */
+  lines?: StockLine[];
 }
 
 /** What the effects of one transition produced: a refusal (nothing moved), or details for its event. */
@@ -48,7 +50,7 @@ export class OrderEffects {
 
   async run(unit: Unit, subject: EffectSubject): Promise<EffectsOutcome> {
     const details: Pick<OrderTransitionPayload['after'], 'payment'> = {};
-    let lines: StockLine[] | undefined;
+    let lines = subject.lines;
     const orderLines = async () => (lines ??= await ordersRepository.items(unit.tx, subject.order.id));
     const scope: StockScope = { tx: unit.tx, afterCommit: unit.afterCommit, tenant: subject.tenant };
     for (const effect of subject.step.effects) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '../../common/ids.js';
 import type { Unit } from '../../infra/bus/unit-of-work.js';
+import type { StockLine } from '../catalog/stock-ledger.js';
 import { OrderEffects } from './order-effects.js';
 import { isIllegal, orderStep, type IllegalTransition } from './order-process.js';
 import type { OrderStatus } from './order-states.js';
@@ -24,6 +25,8 @@ export interface TransitionRequest {
   changes?: Partial<NewOrder>;
   /** More for the event's `after` (the driver of an assigned order). */
   details?: Pick<OrderTransitionPayload['after'], 'driver'>;
+  /** The order's lines, when the caller has them: the stock effects need not read them again. */
+  lines?: StockLine[];
 }
 
 /** Stock could not be held for the order (`stock.reserve`): nothing was changed. */
@@ -53,7 +56,7 @@ export class OrderTransitions {
     const step = orderStep(from, to);
     if (isIllegal(step)) return { ok: false, ...step };
     const becoming = { ...order, ...request.changes, status: to } as Order;
-    const outcome = await this.effects.run(unit, { tenant, order: becoming, step, reason });
+    const outcome = await this.effects.run(unit, { tenant, order: becoming, step, reason, lines: request.lines });
     if (outcome.refused) {
       return { ok: false, kind: 'refused', reason: outcome.reason, productId: outcome.productId };
     }

@@ -109,6 +109,7 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
       to: 'AWAITING_PAYMENT',
       actor: ACTOR,
       reason: 'items reserved',
+      lines: items,
       changes: {
         subtotal,
         deliveryFee: fee,

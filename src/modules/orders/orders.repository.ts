@@ -38,14 +38,15 @@ export const ordersRepository = {
     return row;
   },
 
-  /** Inserts the order unless one with its id exists (a repeated Idempotency-Key); true when inserted. */
-  async insertOnce(tx: Db, order: NewOrder): Promise<boolean> {
-    const inserted = await tx.insert(orders).values(order).onConflictDoNothing().returning({ id: orders.id });
-    return inserted.length > 0;
+  /** Inserts the order unless one with its id exists (a repeated Idempotency-Key): the row when inserted. */
+  async insertOnce(tx: Db, order: NewOrder): Promise<Order | undefined> {
+    const [inserted] = await tx.insert(orders).values(order).onConflictDoNothing().returning();
+    return inserted;
   },
 
-  async insertItems(tx: Db, items: (typeof orderItems.$inferInsert)[]): Promise<void> {
-    await tx.insert(orderItems).values(items);
+  async insertItems(tx: Db, items: (typeof orderItems.$inferInsert)[]): Promise<OrderItem[]> {
+    if (items.length === 0) return [];
+    return tx.insert(orderItems).values(items).returning();
   },
 
   async items(tx: Db, orderId: string): Promise<OrderItem[]> {

@@ -135,37 +135,38 @@ export class OrdersService {
     return this.unitOfWork.run(tenant.db, async (tx, emit) => {
       if (items.length > 0) await this.assertOrderable(tx, items);
       const inserted = await ordersRepository.insertOnce(tx, order);
-      if (inserted) {
-        if (items.length > 0) {
-          await ordersRepository.insertItems(
-            tx,
-            items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
-          );
-        }
-        await ordersRepository.insertEvent(tx, {
-          id: newId(),
-          orderId,
-          fromStatus: null,
-          toStatus: 'PENDING',
-          actorId: actor.id,
-          actorRole: actor.role,
-          reason: order.kind === 'RIDE' ? 'requested' : 'placed',
-        });
-        await emit(OrderPlaced, {
-          aggregateId: orderId,
-          tenant: tenant.code,
-          payload: {
-            orderId,
-            customerId: actor.id,
-            before: null,
-            after: { status: 'PENDING', items: items.length },
-          },
-        });
+      if (!inserted) {
+        // A repeated Idempotency-Key: the order as it stands now.
+        const stored = (await ordersRepository.find(tx, orderId))!;
+        // The id came from this customer's own idempotency key, so a foreign order here would be a bug.
+        if (stored.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
+        return this.view(tx, stored, tenant.code);
       }
-      const stored = (await ordersRepository.find(tx, orderId))!;
-      // The id came from this customer's own idempotency key, so a foreign order here would be a bug.
-      if (stored.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
-      return this.view(tx, stored, tenant.code);
+      const lines = await ordersRepository.insertItems(
+        tx,
+        items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
+      );
+      await ordersRepository.insertEvent(tx, {
+        id: newId(),
+        orderId,
+        fromStatus: null,
+        toStatus: 'PENDING',
+        actorId: actor.id,
+        actorRole: actor.role,
+        reason: order.kind === 'RIDE' ? 'requested' : 'placed',
+      });
+      await emit(OrderPlaced, {
+        aggregateId: orderId,
+        tenant: tenant.code,
+        payload: {
+          orderId,
+          customerId: actor.id,
+          before: null,
+          after: { status: 'PENDING', items: items.length },
+        },
+      });
+      // Just written, so nothing to read back: a PENDING order has no checkout and no driver yet.
+      return orderView(inserted, lines, tenant.code, null, null);
     });
   }
 

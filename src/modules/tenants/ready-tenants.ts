@@ -75,7 +75,7 @@ export class ReadyTenants {
   }
 
   private async load(code: string): Promise<TenantProfile | undefined> {
-    const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
+    const tenant = await this.control.read((db) => tenantsRepository.find(db, code));
     if (!tenant) return undefined;
     return {
       code: tenant.code,

@@ -52,7 +52,7 @@ export class TenantProvisioner implements MessageHandler<{ code: string }, Outco
 
   /** Provisions outside the inbox transaction; what happened reaches `handle` as `context.prepared`. */
   async prepare({ code }: { code: string }): Promise<Outcome> {
-    const tenant = await this.control.transaction((tx) => tenantsRepository.find(tx, code));
+    const tenant = await this.control.read((db) => tenantsRepository.find(db, code));
     if (!tenant || tenant.status !== 'PROVISIONING') return { kind: 'skipped' };
     try {
       const migration = await this.databases.provision(code, tenant.placement);

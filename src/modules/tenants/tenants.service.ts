@@ -91,7 +91,7 @@ export class TenantsService {
 
   find(code: string): Promise<Tenant | undefined> {
     assertTenantCode(code);
-    return this.control.transaction((tx) => tenantsRepository.find(tx, code));
+    return this.control.read((db) => tenantsRepository.find(db, code));
   }
 
   /** The tenant as `actor` may see it: admins see every tenant, a merchant only its own (else undefined). */

@@ -157,7 +157,8 @@ export class Accounts {
     return usersRepository.namesOf(tx, userIds);
   }
 
+  /** In the caller's transaction, or as a read of its own (every use is one statement). */
   private within<T>(tx: Db | undefined, work: (tx: Db) => Promise<T>): Promise<T> {
-    return tx ? work(tx) : this.control.transaction(work);
+    return tx ? work(tx) : this.control.read(work);
   }
 }

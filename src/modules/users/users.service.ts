@@ -82,7 +82,7 @@ export class UsersService {
   }
 
   async get(id: string): Promise<UserView> {
-    const user = await this.control.transaction((tx) => usersRepository.findById(tx, id));
+    const user = await this.control.read((db) => usersRepository.findById(db, id));
     if (!user) throw notFound(id);
     return userView(user);
   }

@@ -85,7 +85,7 @@ export class SandboxCheckoutController {
   private async find(token: string) {
     const target = this.sandbox.checkoutTarget(token);
     const tenant = target && (await this.tenants.find(target.tenant));
-    const payment = tenant && (await tenant.db.transaction((tx) => paymentsRepository.find(tx, target.paymentId)));
+    const payment = tenant && (await tenant.db.read((db) => paymentsRepository.find(db, target.paymentId)));
     return tenant && payment ? { tenant, payment } : undefined;
   }
 
