@@ -12,6 +12,9 @@ import {
   type StockResult,
 } from './stock.repository.js';
 
+/** A product that can be ordered now, as the ledger hands it out (price in minor units). */
+export type OrderableProduct = Product;
+
 /** One line of an order as stock sees it. Lines of the same product are summed. */
 export interface StockLine {
   productId: string;

@@ -34,8 +34,10 @@ export class OrderPayments implements MessageHandler<PaymentSucceededPayload | P
 
   async handle(payment: PaymentSucceededPayload | PaymentFailedPayload, unit: HandlerContext) {
     const tenant = unit.envelope.tenant!;
-    const order = await ordersRepository.find(unit.tx, payment.orderId, true);
-    if (!order) return;
+    // With its lines in the same read: the PAID row commits their stock.
+    const found = await ordersRepository.findLockedWithLines(unit.tx, payment.orderId);
+    if (!found) return;
+    const { order, lines } = found;
     if (unit.envelope.type === PaymentFailed.type) {
       if (order.status !== 'AWAITING_PAYMENT') return;
       const reason = (payment as PaymentFailedPayload).after.reason;
@@ -48,6 +50,7 @@ export class OrderPayments implements MessageHandler<PaymentSucceededPayload | P
       to: 'PAID',
       actor: ACTOR,
       reason: 'payment succeeded',
+      lines,
     });
     if (paid.ok) {
       await this.fulfilment.afterPayment(unit, tenant, paid.order, ACTOR);

@@ -20,7 +20,7 @@ type Pickup = Point & { address: string };
 /**
  * Validates a placed order in ONE transaction on the tenant's database: the order must still be
  * PENDING (else nothing happens: cancelled meanwhile, or a redelivery); every product must be
- * orderable (active, not deleted, this tenant's); names and prices are snapshotted; subtotal,
+ * orderable (active, not deleted, this tenant's); names and prices are those snapshotted at intake; subtotal,
  * delivery fee (see delivery-fee.ts) and total computed. Then the `validate` row of the order process
  * holds the whole order's stock and opens the checkout (→ AWAITING_PAYMENT), or the order is
  * REJECTED with a reason naming the product.
@@ -46,8 +46,9 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
   async handle({ orderId }: OrderPlacedPayload, context: HandlerContext<Pickup>) {
     const { tx, envelope, prepared: pickup } = context;
     const tenant = envelope.tenant!;
-    const order = await ordersRepository.find(tx, orderId, true);
-    if (!order || order.status !== 'PENDING') return;
+    const found = await ordersRepository.findLockedWithLines(tx, orderId);
+    if (!found || found.order.status !== 'PENDING') return;
+    const { order, lines: items } = found;
     const reject = (reason: string) =>
       this.transitions.apply(context, {
         tenant,
@@ -70,7 +71,6 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
       return;
     }
 
-    const items = await ordersRepository.items(tx, orderId);
     const products = new Map(
       (
         await this.stock.orderable(
@@ -85,12 +85,14 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
       return;
     }
 
-    let subtotal = 0;
-    for (const item of items) {
+    // Prices as snapshotted at intake (what the customer saw); a line without one (an order placed
+    // before intake took snapshots) takes today's.
+    const priced = items.map((item) => {
       const product = products.get(item.productId)!;
-      await ordersRepository.setItemPrice(tx, orderId, item.line, product.name, product.price, item.quantity);
-      subtotal += product.price * item.quantity;
-    }
+      const unitPrice = item.unitPrice ?? product.price;
+      return { item, name: item.name ?? product.name, unitPrice, lineTotal: unitPrice * item.quantity };
+    });
+    const subtotal = priced.reduce((sum, line) => sum + line.lineTotal, 0);
     const distanceKm = haversineKm(pickup, { lat: order.dropoffLat, lng: order.dropoffLng });
     if (distanceKm > MAX_DELIVERY_KM) {
       await reject(`drop-off is ${distanceKm.toFixed(1)} km away; this shop delivers up to ${MAX_DELIVERY_KM} km`);
@@ -100,6 +102,10 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
     if (subtotal + fee > INT_MAX) {
       await reject('order total is too large');
       return;
+    }
+    for (const { item, name, unitPrice } of priced) {
+      if (item.unitPrice === null)
+        await ordersRepository.setItemPrice(tx, orderId, item.line, name, unitPrice, item.quantity);
     }
 
     // Reserved but not yet awaiting payment, after the effects ran: where a crash test kills the worker.

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../infra/database/sql-database.js';
 import type { OrderStatus } from './order-states.js';
 import { orderEvents, orderItems, orders } from './orders.tenant-tables.js';
@@ -30,6 +30,26 @@ export const ordersRepository = {
     const query = tx.select().from(orders).where(eq(orders.id, id));
     const [row] = forUpdate ? await query.for('update') : await query;
     return row;
+  },
+
+  /**
+   * The order locked for update with its lines, in one statement: what a consumer about to move it
+   * (validate, pay) reads first.
+   */
+  async findLockedWithLines(tx: Db, id: string): Promise<{ order: Order; lines: OrderItem[] } | undefined> {
+    const lines = sql<OrderItem[]>`(
+      select coalesce(json_agg(json_build_object(
+        'orderId', i.order_id, 'line', i.line, 'productId', i.product_id, 'quantity', i.quantity,
+        'name', i.name, 'unitPrice', i.unit_price, 'lineTotal', i.line_total) order by i.line), '[]'::json)
+      from order_items i where i.order_id = ${orders.id})`;
+    const [row] = await tx
+      .select({ ...getTableColumns(orders), lines })
+      .from(orders)
+      .where(eq(orders.id, id))
+      .for('update', { of: orders });
+    if (!row) return undefined;
+    const { lines: found, ...order } = row;
+    return { order, lines: typeof found === 'string' ? (JSON.parse(found) as OrderItem[]) : found };
   },
 
   /** The order locked for update, or undefined if it does not exist or another transaction holds it. */

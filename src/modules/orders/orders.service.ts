@@ -5,7 +5,7 @@ import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
-import { StockLedger } from '../catalog/stock-ledger.js';
+import { StockLedger, type OrderableProduct as Product } from '../catalog/stock-ledger.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { AddressesService } from '../customers/addresses.service.js';
@@ -133,7 +133,7 @@ export class OrdersService {
   ): Promise<OrderView> {
     const orderId = order.id;
     return this.unitOfWork.run(tenant.db, async (tx, emit) => {
-      if (items.length > 0) await this.assertOrderable(tx, items);
+      const products = items.length > 0 ? await this.assertOrderable(tx, items) : new Map<string, Product>();
       const inserted = await ordersRepository.insertOnce(tx, order);
       if (!inserted) {
         // A repeated Idempotency-Key: the order as it stands now.
@@ -142,9 +142,16 @@ export class OrdersService {
         if (stored.customerId !== actor.id) throw new Error(`Order ${orderId} belongs to another customer`);
         return this.view(tx, stored, tenant.code);
       }
+      // Names and prices as the customer saw them now: the validator keeps them (and checks availability again).
       const lines = await ordersRepository.insertItems(
         tx,
-        items.map((item, line) => ({ orderId, line, productId: item.productId, quantity: item.quantity })),
+        items.map((item, line) => ({
+          orderId,
+          line,
+          productId: item.productId,
+          quantity: item.quantity,
+          ...priceSnapshot(products.get(item.productId)!, item.quantity),
+        })),
       );
       await ordersRepository.insertEvent(tx, {
         id: newId(),
@@ -305,17 +312,18 @@ export class OrdersService {
   }
 
   /**
-   * Every product must be this shop's and orderable now (else 422 naming the line, nothing written).
-   * The validator checks again under its lock: a product can still be withdrawn in between.
+   * Every product must be this shop's and orderable now (else 422 naming the line, nothing written);
+   * the products found, by id. The validator checks again under its lock: a product can still be
+   * withdrawn in between.
    */
-  private async assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<void> {
-    const found = new Set(
+  private async assertOrderable(tx: Db, items: PlaceOrderBody['items']): Promise<Map<string, Product>> {
+    const found = new Map(
       (
         await this.stock.orderable(
           tx,
           items.map((item) => item.productId),
         )
-      ).map((p) => p.id),
+      ).map((product) => [product.id, product]),
     );
     const errors = items.flatMap((item, index) =>
       found.has(item.productId)
@@ -325,6 +333,7 @@ export class OrdersService {
     if (errors.length > 0) {
       throw new ProblemException(problem(422, 'Some items cannot be ordered; nothing was placed.', { errors }));
     }
+    return found;
   }
 
   private async view(tx: Db, order: Order, tenant: string): Promise<OrderView> {
@@ -364,4 +373,13 @@ function visible(order: Order | undefined, actor: Actor, id: string): Order {
   const own = order && (order.customerId === actor.id || (actor.role === 'DRIVER' && order.driverUserId === actor.id));
   if (!order || (!isStaff(actor) && !own)) throw orderNotFound(id);
   return order;
+}
+
+/** Line totals are 32-bit integer columns. */
+const INT_MAX = 2_147_483_647;
+
+/** A line's name and prices; none when its total would not fit a column (the validator rejects such an order). */
+function priceSnapshot(product: Product, quantity: number) {
+  const lineTotal = product.price * quantity;
+  return lineTotal > INT_MAX ? {} : { name: product.name, unitPrice: product.price, lineTotal };
 }
