@@ -1,4 +1,4 @@
-import { and, asc, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rowsOf, type SqlDatabase } from '../database/sql-database.js';
 import { withSqlOrigin } from '../database/sql-origin.js';
@@ -19,13 +19,20 @@ export interface RelayObserver {
  * Moves outbox rows to the bus. `kick` runs right after a commit that wrote events; `sweep` is the
  * scheduler's safety net for rows a crash or a broker outage left behind.
  *
- * Rows are claimed (a short lease), published with confirms, then marked. A crash between publish and
- * mark republishes them later: delivery is at least once, and consumers' inboxes make it exactly-once.
+ * A kick that is handed the events its transaction just committed publishes them as they are (no
+ * claim: nobody else has seen them yet, and the sweeper leaves young rows alone), then marks them in
+ * one statement — one round trip per commit. Otherwise (and in the sweeper) rows are claimed (a short
+ * lease), published with confirms, then marked. A crash between publish and mark republishes them
+ * later: delivery is at least once, and consumers' inboxes make it exactly-once.
  */
 export class OutboxRelay {
   /** Keyed by database name: tenant handles are new objects on every lookup, the name is stable. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Per database, the publishes of just-committed events, chained so they leave in commit order. */
+  private readonly committed = new Map<string, Promise<void>>();
+  /** Databases whose last publish failed: the next one that succeeds drains what was left behind. */
+  private readonly behind = new Set<string>();
 
   constructor(
     private readonly bus: BusPort,
@@ -33,8 +40,12 @@ export class OutboxRelay {
     private readonly observer?: RelayObserver,
   ) {}
 
-  /** Publish this database's pending events soon; coalesces bursts of commits into one drain. */
-  kick(database: SqlDatabase): void {
+  /**
+   * Publish this database's pending events soon: `committed`, the events a transaction just committed,
+   * go out at once; without them a drain publishes whatever is pending (bursts coalesce into one).
+   */
+  kick(database: SqlDatabase, committed: Envelope[] = []): void {
+    if (committed.length > 0) return this.publishCommitted(database, committed);
     const key = database.name;
     if (this.running.has(key)) {
       this.again.add(key);
@@ -74,7 +85,39 @@ export class OutboxRelay {
 
   /** Waits for kicks in flight (graceful shutdown). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), ...this.committed.values()]);
+  }
+
+  private publishCommitted(database: SqlDatabase, envelopes: Envelope[]): void {
+    const key = database.name;
+    const next = (this.committed.get(key) ?? Promise.resolve()).then(() =>
+      withSqlOrigin('outbox-relay', async () => {
+        try {
+          await this.bus.publish(envelopes);
+          await this.markPublished(database, envelopes);
+          this.observer?.published(envelopes.length);
+          // The bus is back: what failed before goes now, not at the sweeper's next round.
+          if (this.behind.delete(key)) this.kick(database);
+        } catch (error) {
+          this.behind.add(key);
+          // The rows stay unpublished: the sweeper publishes them. An outage is logged by the bus itself.
+          const level = error instanceof BusUnavailable ? 'debug' : 'warn';
+          this.log[level]({ err: error, database: key }, 'outbox relay could not publish; the sweeper will retry');
+        }
+      }),
+    );
+    this.committed.set(key, next);
+    void next.finally(() => {
+      if (this.committed.get(key) === next) this.committed.delete(key);
+    });
+  }
+
+  /** One statement, no transaction around it. */
+  private async markPublished(database: SqlDatabase, envelopes: Envelope[]): Promise<void> {
+    const ids = sql.param(envelopes.map((envelope) => envelope.id));
+    await database.query(
+      sql`update outbox set published_at = now(), claimed_until = null where id = any(${ids}::uuid[])`,
+    );
   }
 
   private async drain(database: SqlDatabase, minAgeMs: number): Promise<number> {
@@ -90,17 +133,7 @@ export class OutboxRelay {
         await this.release(database, batch).catch(() => undefined);
         throw error;
       }
-      await database.transaction((tx) =>
-        tx
-          .update(outbox)
-          .set({ publishedAt: sql`now()`, claimedUntil: null })
-          .where(
-            inArray(
-              outbox.id,
-              batch.map((envelope) => envelope.id),
-            ),
-          ),
-      );
+      await this.markPublished(database, batch);
       total += batch.length;
       this.observer?.published(batch.length);
       if (batch.length < BATCH) return total;
@@ -108,24 +141,15 @@ export class OutboxRelay {
   }
 
   private async release(database: SqlDatabase, batch: Envelope[]): Promise<void> {
-    await database.transaction((tx) =>
-      tx
-        .update(outbox)
-        .set({ claimedUntil: null })
-        .where(
-          and(
-            inArray(
-              outbox.id,
-              batch.map((envelope) => envelope.id),
-            ),
-            isNull(outbox.publishedAt),
-          ),
-        ),
+    const ids = sql.param(batch.map((envelope) => envelope.id));
+    await database.query(
+      sql`update outbox set claimed_until = null where id = any(${ids}::uuid[]) and published_at is null`,
     );
   }
 
+  /** One statement (the row locks of its subquery last only as long as it does). */
   private claim(database: SqlDatabase, minAgeMs: number): Promise<Envelope[]> {
-    return database.transaction(async (tx) => {
+    return database.read(async (tx) => {
       const ready = tx
         .select({ id: outbox.id })
         .from(outbox)

@@ -80,7 +80,7 @@ export class UnitOfWork {
       await insertIntoOutbox(tx, emitted);
       return value;
     }, options);
-    if (emitted.length > 0) this.relay.kick(database);
+    if (emitted.length > 0) this.relay.kick(database, emitted);
     // In the order registered: two status pushes of one transaction must reach sockets in order.
     for (const task of after.values()) await this.runAfterCommit(task);
     return result;
