@@ -1,6 +1,12 @@
 import type { Envelope } from './envelope.js';
 
 /** A consumer as a transport sees it: a queue name, the event types bound to it, and what to run. */
+/**
+ * How long a transport lets a batch consumer's messages gather before handing them over: its work (the
+ * audit trail, notifications) is never waited on, so a little latency buys one transaction for many.
+ */
+export const BATCH_LINGER_MS = 50;
+
 export interface Subscription {
   /** Queue name: `[a-z][a-z0-9-]*`, unique in the deployment. */
   consumer: string;

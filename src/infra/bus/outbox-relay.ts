@@ -29,8 +29,12 @@ export class OutboxRelay {
   /** Keyed by database name: tenant handles are new objects on every lookup, the name is stable. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  /** Per database, the publishes of just-committed events, chained so they leave in commit order. */
-  private readonly committed = new Map<string, Promise<void>>();
+  /**
+   * Per database, just-committed events waiting to be published, and the run publishing them: events
+   * committed while a publish is in flight wait and go together in the next (in commit order).
+   */
+  private readonly waiting = new Map<string, Envelope[]>();
+  private readonly publishing = new Map<string, Promise<void>>();
   /** Databases whose last publish failed: the next one that succeeds drains what was left behind. */
   private readonly behind = new Set<string>();
 
@@ -85,17 +89,19 @@ export class OutboxRelay {
 
   /** Waits for kicks in flight (graceful shutdown). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values(), ...this.committed.values()]);
+    await Promise.allSettled([...this.running.values(), ...this.publishing.values()]);
   }
 
   private publishCommitted(database: SqlDatabase, envelopes: Envelope[]): void {
     const key = database.name;
-    const next = (this.committed.get(key) ?? Promise.resolve()).then(() =>
-      withSqlOrigin('outbox-relay', async () => {
+    this.waiting.set(key, [...(this.waiting.get(key) ?? []), ...envelopes]);
+    if (this.publishing.has(key)) return;
+    const run = withSqlOrigin('outbox-relay', async () => {
+      for (let batch = this.take(key); batch.length > 0; batch = this.take(key)) {
         try {
-          await this.bus.publish(envelopes);
-          await this.markPublished(database, envelopes);
-          this.observer?.published(envelopes.length);
+          await this.bus.publish(batch);
+          await this.markPublished(database, batch);
+          this.observer?.published(batch.length);
           // The bus is back: what failed before goes now, not at the sweeper's next round.
           if (this.behind.delete(key)) this.kick(database);
         } catch (error) {
@@ -104,12 +110,19 @@ export class OutboxRelay {
           const level = error instanceof BusUnavailable ? 'debug' : 'warn';
           this.log[level]({ err: error, database: key }, 'outbox relay could not publish; the sweeper will retry');
         }
-      }),
-    );
-    this.committed.set(key, next);
-    void next.finally(() => {
-      if (this.committed.get(key) === next) this.committed.delete(key);
+      }
+    }).finally(() => {
+      this.publishing.delete(key);
+      // Events that arrived after the last take, before this cleanup, still get their run.
+      if (this.waiting.has(key)) this.publishCommitted(database, []);
     });
+    this.publishing.set(key, run);
+  }
+
+  private take(key: string): Envelope[] {
+    const batch = this.waiting.get(key) ?? [];
+    this.waiting.delete(key);
+    return batch;
   }
 
   /** One statement, no transaction around it. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
-import type { DeadLetterSink, Subscription } from './bus.port.js';
+import { BATCH_LINGER_MS, type DeadLetterSink, type Subscription } from './bus.port.js';
 import { envelopeSchema, type Envelope } from './envelope.js';
 import { withDeliveryDeadline } from './delivery-deadline.js';
 import { describeError } from './permanent-failure.js';
@@ -11,8 +11,6 @@ import { RETRY_DELAY_HEADER, type RabbitNames } from './rabbit-topology.js';
 import { retryDelay } from './retry-policy.js';
 /** 200 ms doubling, capped at 15 s: about a minute of patience before the connection is reset. */
 const SETTLE_PUBLISH_ATTEMPTS = 8;
-/** How long a batch consumer waits for more messages before handling what it has. */
-const BATCH_LINGER_MS = 10;
 
 export interface RabbitConsumerContext {
   names: RabbitNames;

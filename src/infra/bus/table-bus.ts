@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { SqlDatabase } from '../database/sql-database.js';
-import type { BusOptions, BusPort, DeadLetterSink, Subscription } from './bus.port.js';
+import { BATCH_LINGER_MS, type BusOptions, type BusPort, type DeadLetterSink, type Subscription } from './bus.port.js';
 import { withDeliveryDeadline } from './delivery-deadline.js';
 import type { Envelope } from './envelope.js';
 import { describeError } from './permanent-failure.js';
@@ -156,6 +157,7 @@ export class TableBus implements BusPort {
       // finishing, or the idle poll) instead of claiming again at once.
       if (claimed.length < (batch || room) || mine.size >= capacity) {
         await this.waitForWork(subscription.consumer, mine, capacity);
+        if (batch) await sleep(BATCH_LINGER_MS);
       }
     }
   }
