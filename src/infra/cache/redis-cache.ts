@@ -65,6 +65,8 @@ export class RedisCache implements CachePort {
       // RESP2: we only use strings, integers and arrays, which read the same in both protocols, and
       // RESP2 skips the HELLO round trip and works through proxies that do not speak RESP3.
       protocol: 2,
+      // Commands issued in the same tick leave in one write: concurrent requests share round trips.
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: 500,
@@ -93,11 +95,9 @@ export class RedisCache implements CachePort {
       if (raw === null) return undefined;
       const stored = JSON.parse(raw) as Stored;
       const tagged = stored.t ?? [];
-      if (tagged.length > 0) {
-        const now = await this.versions(tagged.map(([tag]) => tag));
-        if (tagged.some(([, version], i) => now[i] !== version)) return undefined;
-      }
-      return stored.v as T;
+      return (await this.current(tagged, await this.versions(tagged.map(([tag]) => tag))))
+        ? (stored.v as T)
+        : undefined;
     });
   }
 
@@ -120,15 +120,34 @@ export class RedisCache implements CachePort {
     });
   }
 
+  /**
+   * One round trip on a hit: the entry and its tags' versions in one MGET (the tags are the caller's,
+   * the same it stored the entry with). On a miss those versions, read before loading, go with the new
+   * entry: an invalidation during the load leaves it stale.
+   */
   async wrap<T>(key: string, options: CacheSetOptions, load: () => Promise<T>): Promise<T> {
-    const cached = await this.get<T>(key);
-    if (cached !== undefined) return cached;
     const tags = options.tags ?? [];
-    // Versions read before loading: an invalidation during the load leaves this value stale.
-    const versions = await this.attempt<number[] | null>('wrap', null, () => this.versions(tags));
+    const read = await this.attempt<{ hit: true; value: T } | { hit: false; versions: number[] } | null>(
+      'wrap',
+      null,
+      async () => {
+        const [raw, ...found] = await this.redis.mget(this.key('v', key), ...tags.map((tag) => this.key('tag', tag)));
+        const versions = found.map((version) => Number(version ?? 0));
+        if (raw === null || raw === undefined) return { hit: false, versions };
+        const stored = JSON.parse(raw) as Stored;
+        const tagged = stored.t ?? [];
+        const sameTags = tagged.length === tags.length && tagged.every(([tag], i) => tag === tags[i]);
+        const current = await this.current(
+          tagged,
+          sameTags ? versions : await this.versions(tagged.map(([tag]) => tag)),
+        );
+        return current ? { hit: true, value: stored.v as T } : { hit: false, versions };
+      },
+    );
+    if (read?.hit) return read.value;
     const value = await load();
-    if (versions) {
-      await this.attempt('wrap', undefined, () => this.store(key, value, options.ttlMs, tags, versions));
+    if (read) {
+      await this.attempt('wrap', undefined, () => this.store(key, value, options.ttlMs, tags, read.versions));
     }
     return value;
   }
@@ -172,6 +191,11 @@ export class RedisCache implements CachePort {
 
   private key(kind: 'v' | 'tag' | 'lock' | 'rl', key: string): string {
     return `${this.options.keyPrefix}${kind}:${key}`;
+  }
+
+  /** Whether an entry stored at these tag versions is still valid against the `now` versions. */
+  private async current(tagged: readonly [string, number][], now: readonly number[]): Promise<boolean> {
+    return tagged.every(([, version], i) => now[i] === version);
   }
 
   /** Current version of each tag; a tag never invalidated is at 0. */
