@@ -1,6 +1,7 @@
 import type { CheckoutView } from '../payments/payments.dto.js';
 import type { OrderStatus } from './order-states.js';
 import type { OrderEta, OrderSummary, OrderView } from './orders.dto.js';
+import type { OrderSnapshot } from './orders.events.js';
 import type { Order, OrderEvent, OrderItem } from './orders.repository.js';
 
 const iso = (value: Date | string) => new Date(value).toISOString();
@@ -35,6 +36,12 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
     createdAt: iso(order.createdAt),
     updatedAt: iso(order.updatedAt),
   };
+}
+
+/** What order events carry of the order (`orders.events.ts`): its summary less what the envelope says. */
+export function orderSnapshotOf(order: Order): OrderSnapshot {
+  const { id: _id, tenant: _tenant, customerId: _customerId, ...snapshot } = orderSummary(order, '');
+  return snapshot;
 }
 
 export function orderView(

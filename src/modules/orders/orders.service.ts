@@ -14,7 +14,7 @@ import type { TenantContext } from '../tenants/tenant-scope.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
 import { OrderTransitions, type TransitionResult } from './order-transitions.js';
-import { orderEventView, orderSummary, orderView } from './order-view.js';
+import { orderEventView, orderSnapshotOf, orderSummary, orderView } from './order-view.js';
 import type {
   CancelOrderBody,
   ListOrdersQuery,
@@ -163,6 +163,7 @@ export class OrdersService {
           customerId: actor.id,
           before: null,
           after: { status: 'PENDING', items: items.length },
+          order: orderSnapshotOf(inserted),
         },
       });
       // Just written, so nothing to read back: a PENDING order has no checkout and no driver yet.
