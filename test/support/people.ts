@@ -74,3 +74,42 @@ export async function readyTenant(app: App, code: string, currency = 'EUR'): Pro
   );
   return signIn(app, owner.email, owner.password);
 }
+
+/**
+ * Requests many tenants as the test admin, `concurrency` requests at a time, and waits until every one
+ * is READY (one poll of the tenant list for all of them). Owners are not signed in: sign-ins are rate
+ * limited per IP, and the admin can do what a test needs in each shop.
+ */
+export async function readyTenants(app: App, codes: string[], concurrency = 8): Promise<void> {
+  const queue = [...codes];
+  const requestNext = async (): Promise<void> => {
+    for (let code = queue.shift(); code !== undefined; code = queue.shift()) {
+      const response = await app.request('/api/tenants', {
+        method: 'POST',
+        json: {
+          code,
+          name: `Shop ${code}`,
+          currency: 'EUR',
+          pickup: { lat: 52.52, lng: 13.405, address: 'Alexanderplatz 1, Berlin' },
+          owner: { email: `owner-${code}@shops.test`, password: PASSWORD, name: `Owner of ${code}` },
+        },
+      });
+      assert.equal(response.status, 202, await response.clone().text());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, codes.length) }, requestNext));
+  const wanted = new Set(codes);
+  await waitFor(
+    async () => {
+      let ready = 0;
+      for (let page = 1; ; page++) {
+        const response = await app.request(`/api/tenants?status=READY&per_page=100&page=${page}`);
+        const body = (await response.json()) as { data: { code: string }[] };
+        ready += body.data.filter((tenant) => wanted.has(tenant.code)).length;
+        if (body.data.length < 100) break;
+      }
+      return ready === wanted.size;
+    },
+    { timeoutMs: 30_000 + 1_000 * codes.length, what: `${codes.length} tenants to be READY` },
+  );
+}

@@ -3,6 +3,7 @@ import { newId } from '../../common/ids.js';
 import type { Unit } from '../../infra/bus/unit-of-work.js';
 import type { StockLine } from '../catalog/stock-ledger.js';
 import { OrderEffects } from './order-effects.js';
+import { orderSnapshotOf } from './order-view.js';
 import { isIllegal, orderStep, type IllegalTransition } from './order-process.js';
 import type { OrderStatus } from './order-states.js';
 import type { OrderTransitionPayload } from './orders.events.js';
@@ -85,6 +86,7 @@ export class OrderTransitions {
           ...outcome.details,
           ...request.details,
         },
+        order: orderSnapshotOf(updated),
       },
     });
     return { ok: true, order: updated };

@@ -1,11 +1,19 @@
 import type { CheckoutView } from '../payments/payments.dto.js';
 import type { OrderStatus } from './order-states.js';
 import type { OrderEta, OrderSummary, OrderView } from './orders.dto.js';
+import type { OrderSnapshot } from './orders.events.js';
 import type { Order, OrderEvent, OrderItem } from './orders.repository.js';
+import type { CustomerOrder } from './customer-orders.repository.js';
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-export function orderSummary(order: Order, tenant: string): OrderSummary {
+/** The columns a summary shows: an order's own, or the read model's copy of them. */
+type SummarySource = Pick<
+  Order,
+  Exclude<keyof Order, 'rideClass' | 'scheduledAt' | 'driverId' | 'driverUserId' | 'vehicleId'>
+>;
+
+export function orderSummary(order: SummarySource, tenant: string): OrderSummary {
   return {
     id: order.id,
     tenant,
@@ -35,6 +43,17 @@ export function orderSummary(order: Order, tenant: string): OrderSummary {
     createdAt: iso(order.createdAt),
     updatedAt: iso(order.updatedAt),
   };
+}
+
+/** A row of the customer-orders read model, shown exactly as the order it copies. */
+export function customerOrderSummary(row: CustomerOrder): OrderSummary {
+  return orderSummary({ ...row, id: row.orderId }, row.tenant);
+}
+
+/** What order events carry of the order (`orders.events.ts`): its summary less what the envelope says. */
+export function orderSnapshotOf(order: Order): OrderSnapshot {
+  const { id: _id, tenant: _tenant, customerId: _customerId, ...snapshot } = orderSummary(order, '');
+  return snapshot;
 }
 
 export function orderView(

@@ -198,7 +198,10 @@ export class CustomerOrdersController {
   @Roles('CUSTOMER')
   @ApiOperation({
     summary: 'Your orders across every shop, newest first',
-    description: 'Orders in every READY tenant placed by the signed-in customer.',
+    description:
+      'Orders in every READY tenant placed by the signed-in customer. Read from a copy kept up to date by order ' +
+      'events: a new order, or a status change, shows here a moment after it happened (read ' +
+      '`GET /api/tenants/{tenantCode}/orders/{id}` for the order as it is now).',
   })
   @ApiZodQuery(paginationQuery)
   @ApiJsonOk(orderPageSchema)

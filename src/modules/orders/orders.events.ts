@@ -7,6 +7,35 @@ import { ORDER_STATUSES } from './order-states.js';
 // `customerId` rides along so consumers that talk to the customer (notifications, realtime) need no lookup.
 
 const status = z.enum(ORDER_STATUSES);
+const place = z.object({ lat: z.number(), lng: z.number(), address: z.string() });
+
+/**
+ * The order as its summary shows it right after the change (without id, customer and tenant, which the
+ * payload and envelope carry), so a read model (`customer-orders`) can store it without asking the
+ * tenant's database. Outside `before`/`after` on purpose: the audit trail keeps those, and has no use
+ * for a copy of the drop-off address on every entry. Optional: events written before it existed
+ * lack it, and a consumer must cope.
+ */
+export const orderSnapshot = z.object({
+  kind: z.enum(['DELIVERY', 'RIDE']),
+  status,
+  currency: z.string(),
+  subtotal: z.number().int().nullable(),
+  deliveryFee: z.number().int().nullable(),
+  total: z.number().int().nullable(),
+  dropoff: place,
+  note: z.string().nullable(),
+  pickup: place.nullable(),
+  driver: z
+    .object({ name: z.string(), vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }) })
+    .nullable(),
+  proofNote: z.string().nullable(),
+  rejectionReason: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type OrderSnapshot = z.infer<typeof orderSnapshot>;
 
 export const OrderPlaced = defineEvent(
   'order.placed',
@@ -15,6 +44,7 @@ export const OrderPlaced = defineEvent(
     customerId: z.uuid(),
     before: z.null(),
     after: z.object({ status: z.literal('PENDING'), items: z.number().int() }),
+    order: orderSnapshot.optional(),
   }),
 );
 export type OrderPlacedPayload = z.infer<typeof OrderPlaced.schema>;
@@ -36,6 +66,7 @@ const transition = z.object({
       .object({ name: z.string(), vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }) })
       .optional(),
   }),
+  order: orderSnapshot.optional(),
 });
 export type OrderTransitionPayload = z.infer<typeof transition>;
 

@@ -4,6 +4,7 @@ import { CustomersModule } from '../customers/customers.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { PaymentsModule } from '../payments/payments.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { CustomerOrdersProjector } from './customer-orders.projector.js';
 import { OrderDispatch } from './order-dispatch.consumer.js';
 import { OrderPayments } from './order-payments.consumer.js';
 import { OrderEffects } from './order-effects.js';
@@ -18,8 +19,9 @@ import { OrdersService } from './orders.service.js';
 /**
  * Orders (DESIGN §7): intake with Idempotency-Key, asynchronous validation (`order-validator`), payment
  * outcomes (`order-payments`), dispatch outcomes (`order-dispatch`), expiry (`payment-expiry` job),
- * scheduled rides, reads, and cancellation. Every status change is a row of the order process table
- * (`order-process.ts`), whose effects reach the catalog, payments and dispatch through their faces.
+ * scheduled rides, reads (a customer's list across tenants from the `customer-orders` read model), and
+ * cancellation. Every status change is a row of the order process table (`order-process.ts`), whose
+ * effects reach the catalog, payments and dispatch through their faces.
  */
 @Module({
   imports: [TenantsModule, CatalogModule, CustomersModule, IdempotencyModule, PaymentsModule],
@@ -32,6 +34,7 @@ import { OrdersService } from './orders.service.js';
     OrderValidator,
     OrderPayments,
     OrderDispatch,
+    CustomerOrdersProjector,
     PaymentExpiryJob,
     ScheduledRidesJob,
   ],

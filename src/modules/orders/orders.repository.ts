@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../infra/database/sql-database.js';
 import type { OrderStatus } from './order-states.js';
 import { orderEvents, orderItems, orders } from './orders.tenant-tables.js';
@@ -99,6 +99,16 @@ export const ordersRepository = {
       .from(orderEvents)
       .where(eq(orderEvents.orderId, orderId))
       .orderBy(asc(orderEvents.at), asc(orderEvents.id));
+  },
+
+  /** Up to `limit` orders with ids after `afterId`, in id order: for walking every order in slices. */
+  async slice(tx: Db, afterId: string | null, limit: number): Promise<Order[]> {
+    return tx
+      .select()
+      .from(orders)
+      .where(afterId === null ? undefined : gt(orders.id, afterId))
+      .orderBy(asc(orders.id))
+      .limit(limit);
   },
 
   /** Newest first (id, a UUID v7, breaks ties), with the total matching the filter. */

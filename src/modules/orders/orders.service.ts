@@ -3,8 +3,7 @@ import { page, type Page } from '../../common/http/pagination.js';
 import { newId } from '../../common/ids.js';
 import type { Actor } from '../../common/request-context.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
-import type { Db } from '../../infra/database/sql-database.js';
-import { TENANT_DATABASES, type TenantDatabases } from '../../infra/database/tenant-databases.port.js';
+import { CONTROL_DATABASE, type Db, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { StockLedger, type OrderableProduct as Product } from '../catalog/stock-ledger.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
@@ -14,7 +13,8 @@ import type { TenantContext } from '../tenants/tenant-scope.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { addressNotFound, illegalTransition, orderNotFound } from './order-problems.js';
 import { OrderTransitions, type TransitionResult } from './order-transitions.js';
-import { orderEventView, orderSummary, orderView } from './order-view.js';
+import { customerOrderSummary, orderEventView, orderSnapshotOf, orderSummary, orderView } from './order-view.js';
+import { customerOrdersRepository } from './customer-orders.repository.js';
 import type {
   CancelOrderBody,
   ListOrdersQuery,
@@ -57,7 +57,7 @@ export class OrdersService {
     @Inject(OrderTransitions) private readonly transitions: OrderTransitions,
     @Inject(AddressesService) private readonly addresses: AddressesService,
     @Inject(ReadyTenants) private readonly tenants: ReadyTenants,
-    @Inject(TENANT_DATABASES) private readonly databases: TenantDatabases,
+    @Inject(CONTROL_DATABASE) private readonly control: SqlDatabase,
     @Inject(PaymentsService) private readonly payments: PaymentsService,
     @Inject(GEO_INDEX) private readonly geo: GeoIndexPort,
   ) {}
@@ -170,6 +170,7 @@ export class OrdersService {
           customerId: actor.id,
           before: null,
           after: { status: 'PENDING', items: items.length },
+          order: orderSnapshotOf(inserted),
         },
       });
       // Just written, so nothing to read back: a PENDING order has no checkout and no driver yet.
@@ -218,33 +219,18 @@ export class OrdersService {
   }
 
   /**
-   * A customer's orders across every READY tenant, newest first. Each tenant database is asked for
-   * its first `page × per_page` rows and its count, and the results are merged: correct, but the cost
-   * grows with the number of tenants and the page number. At scale this becomes a read model in the
-   * control database fed by the order events.
+   * A customer's orders across every READY tenant, newest first, from the `customer_orders` read model
+   * in the control database (kept by the `customer-orders` consumer): one indexed page and its count,
+   * however many tenants there are. Eventually consistent: an order placed a moment ago may not be
+   * listed yet. Rows carry their tenant and only exist for tenants that are (a foreign key), so leaving
+   * out the few tenants that are not READY is listing the READY ones.
    */
   async listForCustomer(customerId: string, query: PaginationQuery): Promise<Page<OrderSummary>> {
-    const ready = await this.tenants.readyCodes();
-    const needed = query.page * query.per_page;
-    let total = 0;
-    const candidates: { order: Order; tenant: string }[] = [];
-    for (const code of ready) {
-      const db = await this.databases.forTenant(code);
-      const result = await db.transaction((tx) => ordersRepository.page(tx, { customerId }, needed, 0));
-      total += result.total;
-      for (const order of result.rows) candidates.push({ order, tenant: code });
-    }
-    candidates.sort(
-      (a, b) =>
-        new Date(b.order.createdAt).getTime() - new Date(a.order.createdAt).getTime() ||
-        (a.order.id < b.order.id ? 1 : a.order.id > b.order.id ? -1 : 0),
+    const hidden = await this.tenants.notReadyCodes();
+    const { rows, total } = await this.control.transaction((tx) =>
+      customerOrdersRepository.page(tx, customerId, hidden, query.per_page, (query.page - 1) * query.per_page),
     );
-    const start = (query.page - 1) * query.per_page;
-    return page(
-      candidates.slice(start, start + query.per_page).map(({ order, tenant }) => orderSummary(order, tenant)),
-      query,
-      total,
-    );
+    return page(rows.map(customerOrderSummary), query, total);
   }
 
   /**

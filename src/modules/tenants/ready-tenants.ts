@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
+import { eq, ne } from 'drizzle-orm';
 import { CACHE, type CachePort } from '../../infra/cache/cache.port.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-database.js';
 import { isTenantCode } from '../../infra/database/tenant-code.js';
@@ -91,6 +91,17 @@ export class ReadyTenants {
   async readyCodes(): Promise<string[]> {
     const rows = await this.control.transaction((tx) =>
       tx.select({ code: tenants.code }).from(tenants).where(eq(tenants.status, 'READY')).orderBy(tenants.code),
+    );
+    return rows.map((row) => row.code);
+  }
+
+  /**
+   * Codes of every tenant that is not READY (provisioning, failed, suspended), in code order. Far fewer
+   * than the READY ones, so a read across tenants leaves these out rather than listing all the others.
+   */
+  async notReadyCodes(): Promise<string[]> {
+    const rows = await this.control.read((db) =>
+      db.select({ code: tenants.code }).from(tenants).where(ne(tenants.status, 'READY')).orderBy(tenants.code),
     );
     return rows.map((row) => row.code);
   }
