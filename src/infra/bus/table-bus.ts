@@ -6,10 +6,13 @@ import type { SqlDatabase } from '../database/sql-database.js';
 import { BATCH_LINGER_MS, type BusOptions, type BusPort, type DeadLetterSink, type Subscription } from './bus.port.js';
 import { withDeliveryDeadline } from './delivery-deadline.js';
 import type { Envelope } from './envelope.js';
+import { withSqlOrigin } from '../database/sql-origin.js';
 import { describeError } from './permanent-failure.js';
 import { retryDelay } from './retry-policy.js';
 
 const IDLE_POLL_MS = 200;
+/** Handled messages are deleted together, this long after the first of them finished. */
+const DELETE_AFTER_MS = 5;
 
 interface ClaimedRow {
   id: number;
@@ -33,6 +36,10 @@ export class TableBus implements BusPort {
   private readonly leased = new Set<number>();
   private heartbeat?: NodeJS.Timeout;
   private consuming = false;
+  /** Rows handled here and not deleted yet (still leased): one delete takes them all. */
+  private handled: number[] = [];
+  private deleting?: NodeJS.Timeout;
+  private deletes = new Set<Promise<void>>();
   /**
    * How long a claimed message stays invisible to other workers. A live worker keeps extending it;
    * a crashed worker's messages come back once it runs out.
@@ -99,7 +106,9 @@ export class TableBus implements BusPort {
       for (const type of eventTypes) bound.add(type);
       this.localBindings.set(consumer, bound);
     }
-    for (const subscription of subscriptions) this.loops.push(this.loop(subscription, deadLetters));
+    for (const subscription of subscriptions) {
+      this.loops.push(withSqlOrigin('table-bus', () => this.loop(subscription, deadLetters)));
+    }
     this.heartbeat ??= setInterval(() => void this.extendLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
   }
 
@@ -108,6 +117,8 @@ export class TableBus implements BusPort {
     for (const consumer of this.localBindings.keys()) this.wake(consumer);
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.inFlight]);
+    await this.deleteHandled();
+    await Promise.allSettled([...this.deletes]);
     this.loops.length = 0;
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
@@ -173,18 +184,43 @@ export class TableBus implements BusPort {
       await withDeliveryDeadline(this.options.handlerTimeoutMs, (signal) =>
         subscription.deliverBatch!(envelopes, signal),
       );
-      // One array parameter: drizzle would spread a bare array into a (…) list.
-      const ids = sql.param(rows.map((row) => row.id));
-      await this.database.query(sql`delete from bus_messages where id = any(${ids}::bigint[])`);
+      for (const row of rows) this.settled(row.id);
     } catch (error) {
       this.log.warn(
         { err: error, consumer: subscription.consumer, messages: rows.length },
         'table bus batch failed; handling its messages one by one',
       );
       for (const row of rows) await this.handle(subscription, row, deadLetters);
-    } finally {
-      for (const row of rows) this.leased.delete(row.id);
     }
+  }
+
+  /** A handled row: deleted with the others that finish within `DELETE_AFTER_MS`; leased until then. */
+  private settled(rowId: number): void {
+    this.handled.push(rowId);
+    this.deleting ??= setTimeout(() => void this.deleteHandled(), DELETE_AFTER_MS);
+  }
+
+  private async deleteHandled(): Promise<void> {
+    clearTimeout(this.deleting);
+    this.deleting = undefined;
+    const ids = this.handled;
+    this.handled = [];
+    if (ids.length === 0) return;
+    const work = this.database
+      // One array parameter: drizzle would spread a bare array into a (…) list.
+      .query(sql`delete from bus_messages where id = any(${sql.param(ids)}::bigint[])`)
+      .then(
+        () => undefined,
+        // The leases run out and the messages come back: the inboxes make the redelivery a no-op.
+        (error: unknown) =>
+          this.log.warn({ err: error, messages: ids.length }, 'table bus could not delete handled messages'),
+      )
+      .finally(() => {
+        for (const id of ids) this.leased.delete(id);
+        this.deletes.delete(work);
+      });
+    this.deletes.add(work);
+    await work;
   }
 
   /**
@@ -230,15 +266,15 @@ export class TableBus implements BusPort {
     this.leased.add(row.id);
     try {
       await withDeliveryDeadline(this.options.handlerTimeoutMs, (signal) => subscription.deliver(envelope, signal));
-      await this.database.query(sql`delete from bus_messages where id = ${row.id}`);
     } catch (error) {
       await this.fail(subscription.consumer, row.id, envelope, error, deadLetters).catch((failure: unknown) =>
         // The lease runs out and the message comes back: nothing is lost.
         this.log.error({ err: failure, consumer: subscription.consumer }, 'table bus could not record a failure'),
       );
-    } finally {
       this.leased.delete(row.id);
+      return;
     }
+    this.settled(row.id);
   }
 
   private async extendLeases(): Promise<void> {
