@@ -109,7 +109,12 @@ describe(
         200,
       );
       assert.equal(product.stock.reserved, ORDERS, 'each order reserved its stock once');
-      assert.equal((await api.request('/api/health/ready')).status, 200);
+      // The api reconnects on its own backoff (up to 10 s between attempts), independently of the worker and
+      // scheduler that validated the orders: ready once it has.
+      await waitFor(async () => (await api.request('/api/health/ready')).status === 200, {
+        timeoutMs: 20_000,
+        what: 'the api to be ready again',
+      });
 
       // While the broker was away the worker said so about once per 30 s window, not once per attempt.
       const complaints = worker.logs.filter(
