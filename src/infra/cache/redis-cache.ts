@@ -95,9 +95,7 @@ export class RedisCache implements CachePort {
       if (raw === null) return undefined;
       const stored = JSON.parse(raw) as Stored;
       const tagged = stored.t ?? [];
-      return (await this.current(tagged, await this.versions(tagged.map(([tag]) => tag))))
-        ? (stored.v as T)
-        : undefined;
+      return this.current(tagged, await this.versions(tagged.map(([tag]) => tag))) ? (stored.v as T) : undefined;
     });
   }
 
@@ -137,10 +135,7 @@ export class RedisCache implements CachePort {
         const stored = JSON.parse(raw) as Stored;
         const tagged = stored.t ?? [];
         const sameTags = tagged.length === tags.length && tagged.every(([tag], i) => tag === tags[i]);
-        const current = await this.current(
-          tagged,
-          sameTags ? versions : await this.versions(tagged.map(([tag]) => tag)),
-        );
+        const current = this.current(tagged, sameTags ? versions : await this.versions(tagged.map(([tag]) => tag)));
         return current ? { hit: true, value: stored.v as T } : { hit: false, versions };
       },
     );
@@ -194,7 +189,7 @@ export class RedisCache implements CachePort {
   }
 
   /** Whether an entry stored at these tag versions is still valid against the `now` versions. */
-  private async current(tagged: readonly [string, number][], now: readonly number[]): Promise<boolean> {
+  private current(tagged: readonly [string, number][], now: readonly number[]): boolean {
     return tagged.every(([, version], i) => now[i] === version);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
+import { INT4_MAX } from '../../common/int4.js';
 
-const INT_MAX = 2_147_483_647;
 const name = z.string().trim().min(1).max(200);
 const description = z.string().trim().max(5000);
 const category = z.string().trim().min(1).max(100);
@@ -10,9 +10,9 @@ const price = z
   .number()
   .int('must be a whole number of minor units (cents)')
   .min(0)
-  .max(INT_MAX)
+  .max(INT4_MAX)
   .describe("Minor units of the tenant's currency, e.g. 1250 for 12.50 EUR");
-const units = z.number().int().min(0).max(INT_MAX);
+const units = z.number().int().min(0).max(INT4_MAX);
 
 export const createProductBody = z.strictObject({
   name,
@@ -44,7 +44,7 @@ export type ListProductsQuery = z.infer<typeof listProductsQuery>;
 export const adjustStockBody = z
   .strictObject({
     onHand: units.optional().describe('The counted units on hand (set)'),
-    delta: z.number().int().min(-INT_MAX).max(INT_MAX).optional().describe('Units received (+) or lost (−)'),
+    delta: z.number().int().min(-INT4_MAX).max(INT4_MAX).optional().describe('Units received (+) or lost (−)'),
     reason: z.string().trim().min(1).max(500).describe('Why: recorded in the audit trail'),
   })
   .refine((body) => (body.onHand === undefined) !== (body.delta === undefined), {

@@ -8,9 +8,9 @@ import { StockAdjusted } from './catalog.events.js';
 import type { AdjustStockBody, StockView } from './catalog.dto.js';
 import { productsRepository } from './products.repository.js';
 import { stockRepository, type StockLevel } from './stock.repository.js';
+import { INT4_MAX } from '../../common/int4.js';
 
 /** The largest `on_hand` the integer column holds. */
-const MAX_UNITS = 2_147_483_647;
 
 /** Staff adjustments of stock on hand: a stock count (set) or a delivery or loss (delta), always with a reason. */
 @Injectable()
@@ -27,8 +27,8 @@ export class StockService {
       const before = await stockRepository.findForUpdate(tx, productId);
       if (!before) throw productNotFound(productId);
       const onHand = input.onHand ?? before.onHand + (input.delta ?? 0);
-      if (onHand > MAX_UNITS)
-        throw ProblemException.validation([{ field: 'delta', message: `on hand would exceed ${MAX_UNITS}` }]);
+      if (onHand > INT4_MAX)
+        throw ProblemException.validation([{ field: 'delta', message: `on hand would exceed ${INT4_MAX}` }]);
       if (onHand < before.reserved || onHand < 0) throw belowReserved(onHand, before.reserved);
       if (onHand === before.onHand) return before;
       const after = await stockRepository.setOnHand(tx, productId, onHand);

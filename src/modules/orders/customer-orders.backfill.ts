@@ -29,7 +29,7 @@ export async function backfillCustomerOrders(
     const db = await tenants.forTenant(code);
     let copied = 0;
     for (let afterId: string | null = null; ;) {
-      const orders = await db.transaction((tx) => ordersRepository.slice(tx, afterId, SLICE));
+      const orders = await db.read((tx) => ordersRepository.slice(tx, afterId, SLICE));
       if (orders.length === 0) break;
       const rows = orders.map((order) =>
         customerOrderRow({ tenant: code, orderId: order.id, customerId: order.customerId }, orderSnapshotOf(order)),

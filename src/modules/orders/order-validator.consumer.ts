@@ -10,10 +10,10 @@ import { deliveryFee, MAX_DELIVERY_KM } from './delivery-fee.js';
 import { OrderTransitions, type OrderActor } from './order-transitions.js';
 import { OrderPlaced, type OrderPlacedPayload } from './orders.events.js';
 import { ordersRepository } from './orders.repository.js';
+import { INT4_MAX } from '../../common/int4.js';
 
 export const ORDER_VALIDATOR = 'order-validator';
 const ACTOR: OrderActor = { id: `consumer:${ORDER_VALIDATOR}`, role: 'SYSTEM' };
-const INT_MAX = 2_147_483_647;
 
 type Pickup = Point & { address: string };
 
@@ -99,7 +99,7 @@ export class OrderValidator implements MessageHandler<OrderPlacedPayload, Pickup
       return;
     }
     const fee = deliveryFee(distanceKm);
-    if (subtotal + fee > INT_MAX) {
+    if (subtotal + fee > INT4_MAX) {
       await reject('order total is too large');
       return;
     }

@@ -28,6 +28,7 @@ import { ordersRepository, type NewOrder, type Order } from './orders.repository
 import { GEO_INDEX, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { haversineKm } from '../../infra/geo/geo-math.js';
 import type { PaginationQuery } from '../../common/http/pagination.js';
+import { INT4_MAX } from '../../common/int4.js';
 
 export interface RideRequest {
   pickup: { lat: number; lng: number; address: string };
@@ -361,11 +362,8 @@ function visible(order: Order | undefined, actor: Actor, id: string): Order {
   return order;
 }
 
-/** Line totals are 32-bit integer columns. */
-const INT_MAX = 2_147_483_647;
-
 /** A line's name and prices; none when its total would not fit a column (the validator rejects such an order). */
 function priceSnapshot(product: Product, quantity: number) {
   const lineTotal = product.price * quantity;
-  return lineTotal > INT_MAX ? {} : { name: product.name, unitPrice: product.price, lineTotal };
+  return lineTotal > INT4_MAX ? {} : { name: product.name, unitPrice: product.price, lineTotal };
 }
