@@ -120,17 +120,25 @@ export const customerOrdersRepository = {
     const conditions: SQL[] = [eq(customerOrders.customerId, customerId)];
     if (hiddenTenants.length > 0) conditions.push(notInArray(customerOrders.tenant, hiddenTenants));
     const mine = and(...conditions);
-    const rows = await tx
-      .select()
+    // The page and the total in one statement, so they agree even while the projector writes (two
+    // statements see two snapshots under READ COMMITTED, transaction or not). Past the last page the
+    // window has no row to ride on, so the total is counted on its own.
+    const found = await tx
+      .select({ ...getTableColumns(customerOrders), matching: sql<number>`count(*) over ()` })
       .from(customerOrders)
       .where(mine)
       .orderBy(desc(customerOrders.createdAt), desc(customerOrders.orderId))
       .limit(limit)
       .offset(offset);
+    if (found.length > 0) {
+      const rows = found.map(({ matching: _matching, ...row }) => row);
+      return { rows, total: Number(found[0]!.matching) };
+    }
+    if (offset === 0) return { rows: [], total: 0 };
     const [count] = await tx
       .select({ total: sql<number>`count(*)::int` })
       .from(customerOrders)
       .where(mine);
-    return { rows, total: Number(count?.total ?? 0) };
+    return { rows: [], total: Number(count?.total ?? 0) };
   },
 };

@@ -228,7 +228,7 @@ export class OrdersService {
    */
   async listForCustomer(customerId: string, query: PaginationQuery): Promise<Page<OrderSummary>> {
     const hidden = await this.tenants.notReadyCodes();
-    const { rows, total } = await this.control.transaction((tx) =>
+    const { rows, total } = await this.control.read((tx) =>
       customerOrdersRepository.page(tx, customerId, hidden, query.per_page, (query.page - 1) * query.per_page),
     );
     return page(rows.map(customerOrderSummary), query, total);
