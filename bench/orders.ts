@@ -358,6 +358,7 @@ async function startTarget(started: (consumers: string[]) => void, infra: Record
     PORT: '0',
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(32).toString('hex'),
+    PAYMENTS_SANDBOX_SECRET: randomBytes(32).toString('hex'),
     ORDO_ADMIN_EMAIL: ADMIN.email,
     ORDO_ADMIN_PASSWORD: ADMIN.password,
     // One address signs up every customer; tokens must outlive a long run.

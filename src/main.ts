@@ -23,6 +23,13 @@ const ordo: Ordo = await startOrdo(env).catch((error: unknown) => {
   process.exit(1);
 });
 
+// The last line of defence, not error handling: a promise someone forgot to await (a library's
+// fire-and-forget call during an outage, say) must not take a whole role down with every in-flight
+// request and message. It is logged as an error so it gets fixed where it started.
+process.on('unhandledRejection', (reason) => {
+  ordo.logger.error({ err: reason }, 'unhandled promise rejection (kept running)');
+});
+
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;

@@ -8,6 +8,8 @@ export class Saturated extends Error {
     message: string,
     /** What `Retry-After` says, in seconds. */
     readonly retryAfterSeconds = 1,
+    /** What the client is told instead of the generic "too busy", when there is more to say. */
+    readonly publicDetail?: string,
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredSecrets } from './signing-secret.js';
 
 const weakSecrets = new Set(['secret', 'changeme', 'change-me', 'password', 'jwt-secret', 'development-only-secret']);
 
@@ -166,6 +167,15 @@ export const envSchema = z
       .optional(),
   })
   .superRefine((env, ctx) => {
+    for (const variable of requiredSecrets(env)) {
+      if (env[variable] || (variable === 'JWT_SECRET' && env.NODE_ENV === 'production')) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message:
+          'required with DATABASE_URL (real infrastructure): every process must share it, and no fallback is safe',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     if (env.ORDO_FAILPOINTS) {
       ctx.addIssue({

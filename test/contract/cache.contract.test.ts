@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { CachePort } from '../../src/infra/cache/cache.port.js';
+import { CacheUnavailableError, type CachePort } from '../../src/infra/cache/cache.port.js';
 import { MemoryCache } from '../../src/infra/cache/memory-cache.js';
 import { RedisCache } from '../../src/infra/cache/redis-cache.js';
 import { requireService, serviceUrls, uniqueSuffix } from '../support/services.js';
@@ -97,6 +97,23 @@ function cacheContract(name: string, skip: false | string, shared: boolean, make
       });
       assert.equal(value, 'old');
       assert.equal(await cache.get(key), undefined);
+    });
+
+    it('a must-record invalidation misses its entries and stores nothing under its tags for a while', async () => {
+      const [key, tag, otherKey] = [fresh('k'), fresh('tag'), fresh('k')];
+      await cache.set(key, 'active', { ttlMs: 60_000, tags: [tag] });
+      await cache.invalidateTagsOrThrow([tag]);
+      assert.equal(await cache.get(key), undefined);
+      // A reader that loaded before the revoking transaction committed must not cache what it saw.
+      let loads = 0;
+      const load = async () => `loaded ${++loads}`;
+      assert.equal(await cache.wrap(key, { ttlMs: 60_000, tags: [tag] }, load), 'loaded 1');
+      assert.equal(await cache.wrap(key, { ttlMs: 60_000, tags: [tag] }, load), 'loaded 2');
+      await cache.set(key, 'set directly', { ttlMs: 60_000, tags: [tag] });
+      assert.equal(await cache.get(key), undefined);
+      // Other tags are not held.
+      assert.equal(await cache.wrap(otherKey, { ttlMs: 60_000, tags: [fresh('tag')] }, load), 'loaded 3');
+      assert.equal(await cache.wrap(otherKey, { ttlMs: 60_000, tags: [fresh('tag')] }, load), 'loaded 3');
     });
 
     it('gives a lock to one holder until it is released', async () => {
@@ -205,6 +222,7 @@ describe('RedisCache with Redis down', () => {
     assert.equal(await cache.get('k'), undefined);
     await cache.set('k', 'v', { ttlMs: 1_000, tags: ['t'] });
     await cache.invalidateTags(['t']);
+    await assert.rejects(cache.invalidateTagsOrThrow(['t']), CacheUnavailableError, 'a revocation must know');
     await cache.delete('k');
     assert.equal(await cache.wrap('k', { ttlMs: 1_000 }, async () => 'loaded'), 'loaded');
     const hit = await cache.hit('rl', 1, 1_000);
@@ -215,6 +233,55 @@ describe('RedisCache with Redis down', () => {
     await cache.close();
     const warnings = lines.filter((line) => line.includes('"level":40'));
     assert.equal(warnings.length, 1, 'one warning for the outage, not one per call');
+  });
+});
+
+describe('RedisCache while Redis refuses writes', { skip: redisSkip }, () => {
+  // A user that may read but not write stands in for a paused or read-only Redis (failover, CLIENT PAUSE
+  // WRITE) without pausing the Redis every other test shares.
+  const user = `ordo-test-readonly-${process.pid}`;
+  const keyPrefix = `ordo-test:readonly:${uniqueSuffix()}:`;
+  let admin: Redis;
+
+  before(async () => {
+    admin = new Redis(serviceUrls.redis);
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'reset',
+      'on',
+      '>readonly-password',
+      '~*',
+      '&*',
+      '+@read',
+      '+@connection',
+      '+@scripting',
+    );
+  });
+
+  after(async () => {
+    await admin.call('ACL', 'DELUSER', user);
+    await deleteByPrefix(keyPrefix);
+    admin.disconnect();
+  });
+
+  it('refuses a must-record invalidation, so a revocation is not made while cached answers stay valid', async () => {
+    const writer = new RedisCache({ url: serviceUrls.redis, keyPrefix });
+    const url = new URL(serviceUrls.redis);
+    url.username = user;
+    url.password = 'readonly-password';
+    const readOnly = new RedisCache({ url: url.toString(), keyPrefix });
+    try {
+      await writer.set('session', 'active', { ttlMs: 60_000, tags: ['session-tag'] });
+      assert.equal(await readOnly.get('session'), 'active', 'reads still work');
+      await readOnly.invalidateTags(['session-tag']); // dropped, as the port allows
+      assert.equal(await readOnly.get('session'), 'active', 'the plain invalidation was lost');
+      await assert.rejects(readOnly.invalidateTagsOrThrow(['session-tag']), CacheUnavailableError);
+    } finally {
+      await writer.close();
+      await readOnly.close();
+    }
   });
 });
 

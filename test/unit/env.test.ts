@@ -2,8 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidEnvironmentError, loadEnv } from '../../src/config/load-env.js';
 import { projectPath } from '../../src/common/project-path.js';
+import { sandboxWebhookSecret, signingSecret } from '../../src/config/signing-secret.js';
 
 /** The problems loadEnv reports for `source`; fails the test when it accepts it. */
 function problemsOf(source: Record<string, string>): string[] {
@@ -106,9 +110,61 @@ describe('loadEnv', () => {
     });
   });
 
-  it('does not ask for a secret outside production', () => {
+  it('does not ask for a secret when embedded outside production', () => {
     assert.equal(loadEnv({ NODE_ENV: 'development' }).JWT_SECRET, undefined);
     assert.equal(loadEnv({ NODE_ENV: 'test' }).JWT_SECRET, undefined);
+  });
+
+  describe('on real infrastructure (DATABASE_URL set)', () => {
+    const database = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/ordo' };
+
+    it('refuses to start in development without the shared secrets, naming each', () => {
+      const problems = problemsOf({ NODE_ENV: 'development', ...database });
+      assertNamed(problems, 'JWT_SECRET');
+      assertNamed(problems, 'PAYMENTS_SANDBOX_SECRET');
+    });
+
+    it('starts with both set', () => {
+      const env = loadEnv({
+        NODE_ENV: 'development',
+        ...database,
+        JWT_SECRET: 'a'.repeat(40),
+        PAYMENTS_SANDBOX_SECRET: 'b'.repeat(40),
+      });
+      assert.equal(env.JWT_SECRET, 'a'.repeat(40));
+    });
+
+    it('lets tests share fixed secrets (NODE_ENV=test only)', () => {
+      assert.equal(loadEnv({ NODE_ENV: 'test', ...database }).JWT_SECRET, undefined);
+    });
+  });
+});
+
+describe("Ordo's own secrets without their variables", () => {
+  it('embedded: a random JWT key and a separate random webhook key, kept in DATA_DIR', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ordo-secrets-'));
+    try {
+      const env = loadEnv({ NODE_ENV: 'development', DATA_DIR: dataDir });
+      const signing = signingSecret(env).secret;
+      const webhooks = sandboxWebhookSecret(env).secret;
+      assert.equal(signing.length, 64);
+      assert.equal(webhooks.length, 64);
+      assert.notEqual(webhooks, signing);
+      // Not derived from the signing key: an HMAC of it under any purpose label would be 64 hex chars too,
+      // so check it is what the file holds, and the same on the next start.
+      assert.equal(readFileSync(join(dataDir, 'sandbox-webhook-secret'), 'utf8').trim(), webhooks);
+      assert.equal(sandboxWebhookSecret(loadEnv({ NODE_ENV: 'development', DATA_DIR: dataDir })).secret, webhooks);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the webhook key is its own variable, whatever JWT_SECRET is', () => {
+    const env = loadEnv({ NODE_ENV: 'test', DATA_DIR: ':memory:', JWT_SECRET: 'j'.repeat(40) });
+    assert.equal(signingSecret(env).secret, 'j'.repeat(40));
+    const other = loadEnv({ NODE_ENV: 'test', DATA_DIR: ':memory:', JWT_SECRET: 'k'.repeat(40) });
+    assert.equal(sandboxWebhookSecret(env).secret, sandboxWebhookSecret(other).secret);
+    assert.notEqual(sandboxWebhookSecret(env).secret, 'j'.repeat(40));
   });
 });
 

@@ -35,7 +35,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof ProblemException) return error.problem;
     // A load problem, not a bug (every tenant pool busy, …): 503 rather than 500, wherever a handler met it.
     if (error instanceof Saturated) {
-      return problem(503, 'This server is too busy to take the request right now; try again shortly.');
+      return problem(
+        503,
+        error.publicDetail ?? 'This server is too busy to take the request right now; try again shortly.',
+      );
     }
     if (error instanceof HttpException) {
       const response = error.getResponse();

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CacheLock, CachePort, CacheSetOptions, RateLimitResult } from './cache.port.js';
+import {
+  INVALIDATION_HOLD_MS,
+  type CacheLock,
+  type CachePort,
+  type CacheSetOptions,
+  type RateLimitResult,
+} from './cache.port.js';
 
 export interface MemoryCacheOptions {
   /** Most values (and, separately, rate-limit counters) kept; the least recently used go first. */
@@ -34,6 +40,8 @@ export class MemoryCache implements CachePort {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
   private readonly bumpedAt = new Map<string, number>();
+  /** Tags under which nothing is stored until the given time (`invalidateTagsOrThrow`). */
+  private readonly heldUntil = new Map<string, number>();
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();
   private readonly windows = new Map<string, RateWindow>();
   /** Sequences captured by `wrap` calls still loading; their tags must not be forgotten yet. */
@@ -71,6 +79,12 @@ export class MemoryCache implements CachePort {
   async invalidateTags(tags: string[]): Promise<void> {
     const now = ++this.seq;
     for (const tag of tags) this.bumpedAt.set(tag, now);
+  }
+
+  async invalidateTagsOrThrow(tags: string[]): Promise<void> {
+    await this.invalidateTags(tags);
+    const until = Date.now() + INVALIDATION_HOLD_MS;
+    for (const tag of tags) this.heldUntil.set(tag, until);
   }
 
   async wrap<T>(key: string, options: CacheSetOptions, load: () => Promise<T>): Promise<T> {
@@ -128,6 +142,7 @@ export class MemoryCache implements CachePort {
     clearInterval(this.sweeper);
     this.entries.clear();
     this.bumpedAt.clear();
+    this.heldUntil.clear();
     this.locks.clear();
     this.windows.clear();
   }
@@ -136,10 +151,13 @@ export class MemoryCache implements CachePort {
     const json = JSON.stringify(value);
     this.entries.delete(key);
     if (json === undefined) return; // `undefined` has no JSON form; Redis could not store it either
+    const tags = options.tags ?? [];
+    const now = Date.now();
+    if (tags.some((tag) => (this.heldUntil.get(tag) ?? 0) > now)) return;
     this.entries.set(key, {
       json,
-      expiresAt: Date.now() + Math.max(1, options.ttlMs),
-      tags: options.tags ?? [],
+      expiresAt: now + Math.max(1, options.ttlMs),
+      tags,
       writtenAt,
     });
     evictOldest(this.entries, this.maxEntries);
@@ -159,6 +177,7 @@ export class MemoryCache implements CachePort {
     for (const startedAt of this.loading) oldest = Math.min(oldest, startedAt);
     // A bump no live or loading entry predates can never make anything stale again.
     for (const [tag, at] of this.bumpedAt) if (at < oldest) this.bumpedAt.delete(tag);
+    for (const [tag, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(tag);
     for (const [key, lock] of this.locks) if (lock.expiresAt <= now) this.locks.delete(key);
     for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
   }

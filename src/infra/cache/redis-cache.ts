@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CacheLock, CachePort, CacheSetOptions, RateLimitResult } from './cache.port.js';
+import {
+  CacheUnavailableError,
+  INVALIDATION_HOLD_MS,
+  type CacheLock,
+  type CachePort,
+  type CacheSetOptions,
+  type RateLimitResult,
+} from './cache.port.js';
 import { closeRedis, redisAnswers, settleFirstConnect } from '../redis/redis-lifecycle.js';
 
 export interface RedisCacheOptions {
@@ -30,10 +37,33 @@ if ttl <= 0 then
 end
 return {count, ttl}`;
 
+// Redis's clock in ms; every process compares holds against the same clock.
+const NOW_MS_LUA = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+// A held invalidation sets the version to Redis's time (still greater than before): versions that
+// recent are held, and nothing is stored under them until ARGV[1] ms have passed.
+const INVALIDATE_HOLDING_LUA = `${NOW_MS_LUA}
+for _, key in ipairs(KEYS) do
+  local version = tonumber(redis.call('GET', key) or '0')
+  redis.call('SET', key, string.format('%.0f', math.max(version + 1, now)))
+end
+return 1`;
+// Stores KEYS[1] only if each tag (KEYS[2..]) is still at the version read before loading (ARGV[2+i])
+// and not held: an invalidation in between means the loaded value may predate it.
+const STORE_IF_CURRENT_LUA = `${NOW_MS_LUA}
+for i = 2, #KEYS do
+  local version = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if version ~= tonumber(ARGV[i + 2]) or now - version < tonumber(ARGV[3]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 /** Commands ioredis defines from the `scripts` option (EVALSHA, falling back to EVAL). */
 interface Scripts {
   releaseLock(key: string, token: string): Promise<number>;
   hitWindow(key: string, windowMs: number): Promise<[number, number]>;
+  invalidateHolding(numberOfKeys: number, ...keysThenHoldMs: (string | number)[]): Promise<number>;
+  storeIfCurrent(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 }
 
 /** What an entry key holds: the value and the version of each tag when it was written. */
@@ -78,6 +108,8 @@ export class RedisCache implements CachePort {
       scripts: {
         releaseLock: { lua: RELEASE_LUA, numberOfKeys: 1 },
         hitWindow: { lua: HIT_LUA, numberOfKeys: 1 },
+        invalidateHolding: { lua: INVALIDATE_HOLDING_LUA },
+        storeIfCurrent: { lua: STORE_IF_CURRENT_LUA },
       },
     }) as Redis & Scripts;
     this.redis.on('error', (error: Error) => this.warn('connection', error));
@@ -116,6 +148,16 @@ export class RedisCache implements CachePort {
     await this.attempt('invalidateTags', undefined, async () => {
       await Promise.all(tags.map((tag) => this.redis.incr(this.key('tag', tag))));
     });
+  }
+
+  async invalidateTagsOrThrow(tags: string[]): Promise<void> {
+    await this.firstConnect;
+    try {
+      await this.redis.invalidateHolding(tags.length, ...tags.map((tag) => this.key('tag', tag)));
+    } catch (error) {
+      this.warn('invalidateTagsOrThrow', error);
+      throw new CacheUnavailableError('record an invalidation', { cause: error });
+    }
   }
 
   /**
@@ -208,8 +250,20 @@ export class RedisCache implements CachePort {
     versions: readonly number[],
   ): Promise<void> {
     const stored: Stored = { v: value };
-    if (tags.length > 0) stored.t = tags.map((tag, i) => [tag, versions[i] ?? 0]);
-    await this.redis.set(this.key('v', key), JSON.stringify(stored), 'PX', ttl(ttlMs));
+    if (tags.length === 0) {
+      await this.redis.set(this.key('v', key), JSON.stringify(stored), 'PX', ttl(ttlMs));
+      return;
+    }
+    stored.t = tags.map((tag, i) => [tag, versions[i] ?? 0]);
+    await this.redis.storeIfCurrent(
+      1 + tags.length,
+      this.key('v', key),
+      ...tags.map((tag) => this.key('tag', tag)),
+      JSON.stringify(stored),
+      ttl(ttlMs),
+      INVALIDATION_HOLD_MS,
+      ...tags.map((_, i) => versions[i] ?? 0),
+    );
   }
 
   /** Runs one Redis operation; any failure becomes `fallback` and a (rate-limited) warning. */

@@ -12,6 +12,10 @@ const ACTIVE_TTL_MS = 30_000;
  * Is a session still good (not revoked, not expired, its user active)? Checked on every request, so a
  * revoked session's access tokens stop working immediately: the answer is cached briefly, and revoking
  * invalidates that cache entry through its tag in every process sharing the cache.
+ *
+ * A revocation the cache cannot record is not made (`revoking…`, inside the revoking transaction):
+ * while Redis refuses writes, a revoked session's cached "active" answer would otherwise stay valid in
+ * every process for up to ACTIVE_TTL_MS. The caller gets a 503 and can try again.
  */
 @Injectable()
 export class SessionStatus {
@@ -28,7 +32,9 @@ export class SessionStatus {
    */
   activeAccount(sessionId: string, userId: string): Promise<{ role: string; tenant: string | null } | null> {
     const tags = [sessionTag(sessionId), userSessionsTag(userId)];
-    return this.cache.wrap(`session-account:${sessionId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
+    // Keyed by user too: the answer is about this user's session, and a token naming another user with
+    // one's own session id must not find it.
+    return this.cache.wrap(`session-account:${sessionId}:${userId}`, { ttlMs: ACTIVE_TTL_MS, tags }, async () => {
       const [live] = await this.control.query(
         sql`select 1 from sessions
             where id = ${sessionId} and user_id = ${userId} and revoked_at is null and expires_at > now()`,
@@ -39,7 +45,20 @@ export class SessionStatus {
     });
   }
 
-  /** Call after revoking these sessions. */
+  /**
+   * Call inside the transaction revoking these sessions, before it commits: throws `CacheUnavailableError`
+   * (so the revocation rolls back) when the cache cannot record it.
+   */
+  revoking(sessionIds: string[]): Promise<void> {
+    return this.cache.invalidateTagsOrThrow(sessionIds.map(sessionTag));
+  }
+
+  /** The same for every session of a user (disabled, deleted, role or tenant changed). */
+  revokingAllOf(userId: string): Promise<void> {
+    return this.cache.invalidateTagsOrThrow([userSessionsTag(userId)]);
+  }
+
+  /** Call after revoking these sessions (again after the commit, for processes that read it meanwhile). */
   forget(sessionIds: string[]): Promise<void> {
     return this.cache.invalidateTags(sessionIds.map(sessionTag));
   }

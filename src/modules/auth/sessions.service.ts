@@ -190,6 +190,7 @@ export class SessionsService {
         aggregateId: sessionId,
         payload: { userId: session.userId, reason, after: { revoked: true, reason } },
       });
+      await this.status.revoking([sessionId]);
       return true;
     });
     // After the commit: a process re-checking now must see the revocation.
@@ -200,8 +201,9 @@ export class SessionsService {
   /**
    * Revokes every live session of a user in the caller's transaction (the users module calls it when
    * an account is disabled, deleted or changes role or tenant), so their refresh tokens stop working
-   * and new sign-ins carry what changed. Returns how many it revoked. The caller drops the cached
-   * session checks after its commit (`SessionStatus.forgetUser`).
+   * and new sign-ins carry what changed. Returns how many it revoked. Throws (aborting the caller's
+   * transaction) when the cache cannot record it; the caller drops the cached session checks again
+   * after its commit (`SessionStatus.forgetUser`).
    */
   async revokeAllOf(tx: Db, userId: string, reason: string): Promise<number> {
     const revoked = await tx
@@ -209,6 +211,7 @@ export class SessionsService {
       .set({ revokedAt: sql`now()`, revokedReason: reason })
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
+    await this.status.revokingAllOf(userId);
     return revoked.length;
   }
 

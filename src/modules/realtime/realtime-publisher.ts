@@ -6,6 +6,7 @@ import type { Server } from 'socket.io';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { LOGGER } from '../../infra/logging/logger.js';
+import { tolerateFailedPublishes } from '../../infra/redis/tolerant-publish.js';
 
 export const REALTIME_NAMESPACE = '/realtime';
 
@@ -55,8 +56,12 @@ export class RealtimePublisher implements OnApplicationShutdown {
   private redisEmitter(): Emitter | undefined {
     if (!this.env.REDIS_URL) return undefined;
     if (!this.emitter) {
-      this.redis = new Redis(this.env.REDIS_URL, { protocol: 2, maxRetriesPerRequest: 2 });
-      this.redis.on('error', (error) => this.log.warn({ err: error }, 'realtime emitter: Redis error'));
+      const report = (error: unknown) => this.log.warn({ err: error }, 'realtime emitter: Redis error');
+      this.redis = tolerateFailedPublishes(
+        new Redis(this.env.REDIS_URL, { protocol: 2, maxRetriesPerRequest: 2 }),
+        report,
+      );
+      this.redis.on('error', report);
       this.emitter = new Emitter(this.redis, { key: socketIoKey(this.env) });
     }
     return this.emitter;

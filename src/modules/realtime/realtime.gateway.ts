@@ -10,6 +10,7 @@ import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
 import { runInContext, type Actor } from '../../common/request-context.js';
 import { LOGGER } from '../../infra/logging/logger.js';
+import { tolerateFailedPublishes } from '../../infra/redis/tolerant-publish.js';
 import { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { OrdersService } from '../orders/orders.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
@@ -66,9 +67,10 @@ export class RealtimeGateway implements OnApplicationShutdown {
   attach(http: HttpServer): void {
     const server: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
     if (this.env.REDIS_URL) {
-      const pub = new Redis(this.env.REDIS_URL, { protocol: 2 });
+      const report = (error: unknown) => this.log.warn({ err: error }, 'realtime Redis');
+      const pub = tolerateFailedPublishes(new Redis(this.env.REDIS_URL, { protocol: 2 }), report);
       const sub = pub.duplicate();
-      for (const client of [pub, sub]) client.on('error', (error) => this.log.warn({ err: error }, 'realtime Redis'));
+      for (const client of [pub, sub]) client.on('error', report);
       this.redis = [pub, sub];
       server.adapter(createAdapter(pub, sub, { key: socketIoKey(this.env) }));
     }

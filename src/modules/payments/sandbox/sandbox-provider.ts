@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ENV } from '../../../config/config.module.js';
 import type { Env } from '../../../config/env.schema.js';
-import { derivedSecret } from '../../../config/signing-secret.js';
+import { sandboxWebhookSecret } from '../../../config/signing-secret.js';
 import { newId } from '../../../common/ids.js';
 import type {
   Checkout,
@@ -57,7 +57,7 @@ export class SandboxProvider implements PaymentProvider {
   private readonly publicUrl: string;
 
   constructor(@Inject(ENV) env: Env) {
-    this.secret = env.PAYMENTS_SANDBOX_SECRET ?? derivedSecret(env, 'sandbox-payments');
+    this.secret = sandboxWebhookSecret(env).secret;
     this.publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   }
 
