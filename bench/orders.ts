@@ -359,6 +359,10 @@ async function startTarget(started: (consumers: string[]) => void, infra: Record
     HOST: '127.0.0.1',
     JWT_SECRET: randomBytes(32).toString('hex'),
     PAYMENTS_SANDBOX_SECRET: randomBytes(32).toString('hex'),
+    // The bench pays through the sandbox, and its embedded row measures the embedded database on purpose.
+    ALLOW_SANDBOX_PAYMENTS: 'true',
+    ALLOW_EMBEDDED_DATABASE: 'true',
+    PUBLIC_URL: 'http://127.0.0.1',
     ORDO_ADMIN_EMAIL: ADMIN.email,
     ORDO_ADMIN_PASSWORD: ADMIN.password,
     // One address signs up every customer; tokens must outlive a long run.

@@ -8,8 +8,9 @@
 //   customer  customer@ordo.local   customer-password
 //
 // It starts Ordo in this process (MODE=all, PORT=0), so the tenant-provisioner consumer creates the
-// tenant's database, waits until the tenant is READY, prints what it did and stops. Stop an Ordo
-// running on the same DATA_DIR first: an embedded database is opened by one process at a time.
+// tenant's database, waits until the tenant is READY, prints what it did and stops. An embedded
+// database is opened by one process at a time: with an Ordo running on the same DATA_DIR, the seed
+// names that process and stops before touching anything; stop it, seed, start it again.
 // Refuses NODE_ENV=production: these passwords are public.
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
@@ -17,6 +18,7 @@ import { pino, type Level } from 'pino';
 import { startOrdo, type Ordo } from '../src/bootstrap.js';
 import type { Role } from '../src/common/auth/roles.js';
 import { loadEnv } from '../src/config/load-env.js';
+import { refuseBusyDataDir } from './refuse-busy-data-dir.js';
 import { UnitOfWork } from '../src/infra/bus/unit-of-work.js';
 import { CONTROL_DATABASE, type SqlDatabase } from '../src/infra/database/sql-database.js';
 import type { Tenant } from '../src/modules/tenants/tenants.repository.js';
@@ -51,8 +53,12 @@ const ADMIN = {
 // The seed creates the admin itself (so it can say whether it did); the first-admin hook stays out.
 const { ORDO_ADMIN_EMAIL: _email, ORDO_ADMIN_PASSWORD: _password, ...rest } = process.env;
 const env = loadEnv({ ...rest, MODE: 'all', PORT: '0', HOST: '127.0.0.1' });
+refuseBusyDataDir(env, 'npm run seed');
 const logLevel = (process.env.SEED_LOG_LEVEL ?? 'error') as Level;
-const ordo = await startOrdo(env, { logger: pino({ level: logLevel }) });
+const ordo = await startOrdo(env, { logger: pino({ level: logLevel }) }).catch((error: unknown) => {
+  console.error('npm run seed could not start Ordo:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
 
 try {
   const lines = [

@@ -29,7 +29,11 @@ export interface StartOptions extends InfraOptions {
   logger?: Logger;
 }
 
-/** Builds and starts the roles `env.MODE` asks for. The one entry point for main.ts and the tests. */
+/**
+ * Builds and starts the roles `env.MODE` asks for. The one entry point for main.ts and the tests. A
+ * failure to start rejects (abortOnError: false: Nest would otherwise exit the process on its own), so
+ * the caller decides how to report it.
+ */
 export async function startOrdo(env: Env, options: StartOptions = {}): Promise<Ordo> {
   const logger = options.logger ?? createLogger(env);
   configureFailpoints(env.ORDO_FAILPOINTS);
@@ -38,7 +42,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   const nestLogger = new PinoNestLogger(logger.child({ component: 'nest' }));
 
   if (!rolesOf(env.MODE).includes('api')) {
-    const app = await NestFactory.createApplicationContext(module, { logger: nestLogger });
+    const app = await NestFactory.createApplicationContext(module, { logger: nestLogger, abortOnError: false });
     await app.init();
     return { app, logger, close: () => app.close() };
   }
@@ -60,7 +64,11 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     forceCloseConnections: 'idle',
   });
   // rawBody: webhooks are signed over the exact bytes received.
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: nestLogger, rawBody: true });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: nestLogger,
+    rawBody: true,
+    abortOnError: false,
+  });
   app.setGlobalPrefix('api', { exclude: ['metrics', ...CHECKOUT_ROUTES] });
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
   instrumentHttp(app);

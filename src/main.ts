@@ -3,6 +3,7 @@ import { config as loadDotenv } from 'dotenv';
 import type { Env } from './config/env.schema.js';
 import { InvalidEnvironmentError, loadEnv } from './config/load-env.js';
 import { startOrdo, type Ordo } from './bootstrap.js';
+import { DataDirInUseError } from './infra/database/data-dir-lock.js';
 
 loadDotenv({ quiet: true });
 
@@ -19,7 +20,9 @@ function readEnv(): Env {
 const env = readEnv();
 
 const ordo: Ordo = await startOrdo(env).catch((error: unknown) => {
-  console.error('Ordo failed to start:', error);
+  // Another process on DATA_DIR is an operator's situation, not a bug: one line, no stack.
+  if (error instanceof DataDirInUseError) console.error(`Ordo cannot start: ${error.message}`);
+  else console.error('Ordo failed to start:', error);
   process.exit(1);
 });
 

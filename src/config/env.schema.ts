@@ -10,6 +10,12 @@ const optionalUrl = z
   .pipe(z.url().optional())
   .optional();
 
+/** 'true' or 'false' (unset: false); anything else is a typo worth reporting, not a silent false. */
+const flag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value === 'true');
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** A comma-separated list of positive numbers, e.g. `1,2,4,8`. */
@@ -57,6 +63,8 @@ export const envSchema = z
 
     DATA_DIR: z.string().default('./.ordo'),
     DATABASE_URL: optionalUrl,
+    /** Production only: 'true' accepts the embedded database (one process, files under DATA_DIR) on purpose. */
+    ALLOW_EMBEDDED_DATABASE: flag,
     DATABASE_POOL_SIZE: positiveInt(10),
     DATABASE_PREFIX: z
       .string()
@@ -108,6 +116,11 @@ export const envSchema = z
     PUBLIC_URL: optionalUrl,
     /** The payment provider; `sandbox` (built in) serves its own checkout page at /pay/<token>. */
     PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    /**
+     * Production only: 'true' accepts the sandbox provider on purpose (a demo). Its Pay button marks an
+     * order PAID without any money moving, so production refuses it otherwise.
+     */
+    ALLOW_SANDBOX_PAYMENTS: flag,
     /** Signs sandbox webhooks and checkout links; derived from the signing secret when unset. */
     PAYMENTS_SANDBOX_SECRET: z.string().min(16, 'at least 16 characters').optional(),
     /** How long an order waits for payment before it expires: seconds, or with a unit (`90s`, `15m`, `1h`). */
@@ -191,6 +204,7 @@ export const envSchema = z
         message: "'true' trusts any client's X-Forwarded-For in production: list the proxies' addresses or CIDRs",
       });
     }
+    refuseUnsafeSetups(env, ctx);
     const secret = env.JWT_SECRET;
     if (!secret) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required when NODE_ENV=production' });
@@ -204,3 +218,36 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Production setups that start fine and then fail their users: each refused with one line saying what
+ * to set. The embedded database and sandbox payments stay possible when asked for by name.
+ */
+function refuseUnsafeSetups(env: Env, ctx: z.RefinementCtx): void {
+  if (!env.DATABASE_URL && !env.ALLOW_EMBEDDED_DATABASE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DATABASE_URL'],
+      message:
+        'required when NODE_ENV=production: the embedded database serves one process on one machine ' +
+        '(ALLOW_EMBEDDED_DATABASE=true to run it anyway)',
+    });
+  }
+  if (env.PAYMENT_PROVIDER === 'sandbox' && !env.ALLOW_SANDBOX_PAYMENTS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PAYMENT_PROVIDER'],
+      message:
+        'the sandbox marks orders PAID without taking money, so anyone with a checkout link gets goods for free: ' +
+        'choose a real PAYMENT_PROVIDER (ALLOW_SANDBOX_PAYMENTS=true for a demo)',
+    });
+  }
+  if (!env.PUBLIC_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PUBLIC_URL'],
+      message:
+        'required when NODE_ENV=production: checkout links in responses and emails are built from it (e.g. https://shop.example.com)',
+    });
+  }
+}

@@ -7,6 +7,7 @@ import { TableBus } from './bus/table-bus.js';
 import type { CachePort } from './cache/cache.port.js';
 import { MemoryCache } from './cache/memory-cache.js';
 import { RedisCache } from './cache/redis-cache.js';
+import { lockDataDir } from './database/data-dir-lock.js';
 import { migrate } from './database/migrator.js';
 import { PgliteDatabase } from './database/pglite-database.js';
 import { PostgresDatabase } from './database/postgres-database.js';
@@ -21,7 +22,10 @@ import type { Metrics } from './metrics/metrics.js';
 /** `DATA_DIR=:memory:` keeps the embedded database in memory (tests, throwaway demos). */
 export const IN_MEMORY = ':memory:';
 
-/** PostgreSQL when DATABASE_URL is set, PGlite under DATA_DIR otherwise; control migrations applied. */
+/**
+ * PostgreSQL when DATABASE_URL is set, PGlite under DATA_DIR otherwise (for this process alone: another
+ * one holding DATA_DIR is refused with DataDirInUseError); control migrations applied.
+ */
 export async function openControlDatabase(env: Env, log: Logger, observer?: SqlObserver): Promise<SqlDatabase> {
   const database = env.DATABASE_URL
     ? new PostgresDatabase({
@@ -30,10 +34,14 @@ export async function openControlDatabase(env: Env, log: Logger, observer?: SqlO
         applicationName: `ordo-${env.MODE}`,
         observer,
       })
-    : await PgliteDatabase.open({
-        dataDir: env.DATA_DIR === IN_MEMORY ? undefined : join(env.DATA_DIR, 'pgdata'),
-        observer,
-      });
+    : env.DATA_DIR === IN_MEMORY
+      ? await PgliteDatabase.open({ observer })
+      : await PgliteDatabase.open({
+          dataDir: join(env.DATA_DIR, 'pgdata'),
+          observer,
+          // Before PGlite touches a file: a second process on these files would damage them for good.
+          lock: await lockDataDir(env.DATA_DIR),
+        });
   const { applied, version } = await migrate(database, 'control');
   log.info({ database: database.kind, applied, version }, 'control database ready');
   return database;

@@ -12,6 +12,7 @@ interface PaymentHistory {
   data: {
     id: string;
     status: string;
+    sandbox: boolean;
     amount: number;
     currency: string;
     events: { type: string; providerEventId: string | null; outcome: string }[];
@@ -46,11 +47,13 @@ for (const kind of ['embedded', 'real'] as const) {
         200,
       );
 
-    it('an order awaiting payment carries its checkout; the page shows merchant and amount', async () => {
+    it('an order awaiting payment carries its checkout, marked sandbox; the page shows merchant, amount and a sandbox banner', async () => {
       const beans = await shop.product('Beans', 1250, 5);
       const order = await shop.awaitingPayment(beans.id, 2);
       const payment = order.payment!;
       assert.equal(payment.status, 'PENDING');
+      assert.equal(payment.sandbox, true, 'a sandbox checkout says so: no money will move');
+      assert.equal((await history(order)).data[0]?.sandbox, true);
       assert.match(payment.checkoutUrl, /\/pay\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
       const ttl = Date.parse(payment.expiresAt) - Date.now();
       assert.ok(ttl > 14 * 60_000 && ttl <= 15 * 60_000, `expires in about 15 minutes (PAYMENT_TTL), got ${ttl} ms`);
@@ -63,6 +66,7 @@ for (const kind of ['embedded', 'real'] as const) {
       assert.match(html, new RegExp(`€${(order.total! / 100).toFixed(2).replace('.', '\\.')}`));
       assert.match(html, /id="pay"/);
       assert.match(html, /id="decline"/);
+      assert.match(html, /<p class="sandbox" id="sandbox"[^>]*>SANDBOX[^<]*no money moves/);
 
       const forged = await app.request(`/pay/${new URL(payment.checkoutUrl).pathname.split('/')[2]}x`, { as: null });
       assert.equal(forged.status, 404, 'a tampered token finds nothing');

@@ -18,6 +18,7 @@ export interface Checkout {
   status: string;
   checkoutUrl: string;
   expiresAt: string;
+  sandbox: boolean;
 }
 
 export interface ShopOrder {

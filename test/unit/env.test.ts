@@ -29,6 +29,24 @@ function assertNamed(problems: string[], name: string): void {
 
 const strongSecret = randomBytes(30).toString('base64url').slice(0, 40);
 
+/** A production environment that passes every check: each test takes one thing away. */
+const safeProduction = {
+  NODE_ENV: 'production',
+  JWT_SECRET: strongSecret,
+  DATABASE_URL: 'postgres://ordo@db:5432/ordo',
+  PUBLIC_URL: 'https://shop.example.com',
+  ALLOW_SANDBOX_PAYMENTS: 'true',
+  PAYMENTS_SANDBOX_SECRET: randomBytes(30).toString('base64url'),
+};
+
+/** The production problems of `source`, and that each names a variable at most once. */
+function productionProblems(source: Record<string, string>): string[] {
+  const problems = problemsOf(source);
+  const names = problems.map((problem) => problem.split(':')[0]);
+  assert.equal(new Set(names).size, names.length, `one line per variable:\n${problems.join('\n')}`);
+  return problems;
+}
+
 describe('loadEnv', () => {
   it('runs everything on embedded infrastructure when nothing is set', () => {
     const env = loadEnv({});
@@ -104,10 +122,80 @@ describe('loadEnv', () => {
     }
 
     it('accepts 40 random characters', () => {
-      const env = loadEnv({ NODE_ENV: 'production', JWT_SECRET: strongSecret });
+      const env = loadEnv(safeProduction);
       assert.equal(env.JWT_SECRET, strongSecret);
       assert.equal(env.NODE_ENV, 'production');
     });
+
+    it('refuses the embedded database, the sandbox provider and a missing PUBLIC_URL, all at once', () => {
+      const problems = productionProblems({ NODE_ENV: 'production', JWT_SECRET: strongSecret });
+      assert.equal(problems.length, 3, problems.join('\n'));
+      assertNamed(problems, 'DATABASE_URL');
+      assertNamed(problems, 'PAYMENT_PROVIDER');
+      assertNamed(problems, 'PUBLIC_URL');
+      // Each line tells the operator the way out.
+      assert.match(problems.join('\n'), /ALLOW_EMBEDDED_DATABASE=true/);
+      assert.match(problems.join('\n'), /ALLOW_SANDBOX_PAYMENTS=true/);
+    });
+
+    it('refuses sandbox payments unless ALLOW_SANDBOX_PAYMENTS=true says so', () => {
+      const { ALLOW_SANDBOX_PAYMENTS: _allowed, ...rest } = safeProduction;
+      for (const source of [
+        rest,
+        { ...rest, ALLOW_SANDBOX_PAYMENTS: 'false' },
+        { ...rest, PAYMENT_PROVIDER: 'sandbox' },
+      ]) {
+        const problems = productionProblems(source);
+        assert.deepEqual(
+          problems.map((problem) => problem.split(':')[0]),
+          ['PAYMENT_PROVIDER'],
+          problems.join('\n'),
+        );
+        assert.match(problems[0] ?? '', /PAID without taking money/);
+      }
+      assert.equal(loadEnv(safeProduction).ALLOW_SANDBOX_PAYMENTS, true);
+    });
+
+    it('refuses the embedded database unless ALLOW_EMBEDDED_DATABASE=true says so', () => {
+      const { DATABASE_URL: _url, ...embedded } = safeProduction;
+      const problems = productionProblems(embedded);
+      assert.deepEqual(
+        problems.map((problem) => problem.split(':')[0]),
+        ['DATABASE_URL'],
+        problems.join('\n'),
+      );
+      const env = loadEnv({ ...embedded, ALLOW_EMBEDDED_DATABASE: 'true' });
+      assert.equal(env.DATABASE_URL, undefined);
+      assert.equal(env.ALLOW_EMBEDDED_DATABASE, true);
+    });
+
+    it('refuses to start without PUBLIC_URL, the base of checkout links', () => {
+      const { PUBLIC_URL: _url, ...rest } = safeProduction;
+      for (const source of [rest, { ...rest, PUBLIC_URL: '' }]) {
+        const problems = productionProblems(source);
+        assert.deepEqual(
+          problems.map((problem) => problem.split(':')[0]),
+          ['PUBLIC_URL'],
+          problems.join('\n'),
+        );
+      }
+    });
+  });
+
+  it('takes the ALLOW_ flags as true or false only, so a typo is reported rather than read as false', () => {
+    const problems = problemsOf({ ALLOW_SANDBOX_PAYMENTS: 'yes', ALLOW_EMBEDDED_DATABASE: '1' });
+    assertNamed(problems, 'ALLOW_SANDBOX_PAYMENTS');
+    assertNamed(problems, 'ALLOW_EMBEDDED_DATABASE');
+  });
+
+  it('outside production runs the embedded database, the sandbox and the local port without being asked', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const env = loadEnv({ NODE_ENV });
+      assert.equal(env.DATABASE_URL, undefined);
+      assert.equal(env.PAYMENT_PROVIDER, 'sandbox');
+      assert.equal(env.ALLOW_SANDBOX_PAYMENTS, false);
+      assert.equal(env.PUBLIC_URL, undefined);
+    }
   });
 
   it('does not ask for a secret when embedded outside production', () => {
@@ -168,34 +256,56 @@ describe("Ordo's own secrets without their variables", () => {
   });
 });
 
+/** Runs `node dist/src/main.js` with `given` over an environment free of the runner's Ordo URLs and secret. */
+async function runMain(given: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', DATA_DIR: ':memory:' };
+  for (const name of [
+    'DATABASE_URL',
+    'RABBITMQ_URL',
+    'REDIS_URL',
+    'JWT_SECRET',
+    'PAYMENTS_SANDBOX_SECRET',
+    'PUBLIC_URL',
+  ])
+    delete env[name];
+  const child = spawn(process.execPath, [projectPath('dist', 'src', 'main.js')], {
+    cwd: projectPath(),
+    env: { ...env, ...given },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 20_000,
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+  });
+  assert.equal(signal, null, `killed by ${signal} (timed out?); stderr:\n${stderr}`);
+  return { code, stdout, stderr };
+}
+
 describe('node dist/src/main.js with an invalid environment', () => {
   it('prints one line naming MODE on stderr and exits with code 1', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', MODE: 'sideways', DATA_DIR: ':memory:' };
-    delete env.DATABASE_URL;
-    delete env.RABBITMQ_URL;
-    delete env.REDIS_URL;
-    delete env.JWT_SECRET;
-    const child = spawn(process.execPath, [projectPath('dist', 'src', 'main.js')], {
-      cwd: projectPath(),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
-    });
-
-    assert.equal(signal, null, `killed by ${signal} (timed out?); stderr:\n${stderr}`);
+    const { code, stdout, stderr } = await runMain({ MODE: 'sideways' });
     assert.equal(code, 1, `stderr:\n${stderr}\nstdout:\n${stdout}`);
     const lines = stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
     assert.match(lines[0] ?? '', /MODE/);
     assert.match(lines[0] ?? '', /sideways/);
+    assert.equal(stdout, '', 'nothing should start, so nothing is logged');
+  });
+
+  it('in production, refuses the unsafe defaults with one line each and starts nothing', async () => {
+    const { code, stdout, stderr } = await runMain({ NODE_ENV: 'production', JWT_SECRET: strongSecret });
+    assert.equal(code, 1, `stderr:\n${stderr}\nstdout:\n${stdout}`);
+    const lines = stderr.trimEnd().split('\n');
+    assert.deepEqual(
+      lines.map((line) => /^Ordo cannot start: (\w+):/.exec(line)?.[1]).sort(),
+      ['DATABASE_URL', 'PAYMENT_PROVIDER', 'PUBLIC_URL'],
+      stderr,
+    );
     assert.equal(stdout, '', 'nothing should start, so nothing is logged');
   });
 });

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
+import type { DataDirLock } from './data-dir-lock.js';
 import { currentSqlOrigin } from './sql-origin.js';
 import { drizzle } from 'drizzle-orm/pglite';
 import {
@@ -19,6 +20,8 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
   /** Counts statements and commits; the one PGlite holds control and tenants, so all count as control. */
   observer?: SqlObserver;
+  /** The DATA_DIR lock taken for `dataDir` (see data-dir-lock.ts): released when this database closes. */
+  lock?: DataDirLock;
 }
 
 /** Which PGlite database the current async flow holds a transaction on. */
@@ -36,15 +39,21 @@ export class PgliteDatabase extends DrizzleDatabase {
   private constructor(
     readonly client: PGlite,
     observer?: SqlObserver,
+    private readonly lock?: DataDirLock,
   ) {
     super('control', observer);
     this.db = drizzle(client, { logger: this.countingLogger() });
   }
 
   static async open(options: PgliteOptions = {}): Promise<PgliteDatabase> {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-    return new PgliteDatabase(client, options.observer);
+    try {
+      if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+      const client = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+      return new PgliteDatabase(client, options.observer, options.lock);
+    } catch (error) {
+      options.lock?.release();
+      throw error;
+    }
   }
 
   /**
@@ -84,7 +93,11 @@ export class PgliteDatabase extends DrizzleDatabase {
   }
 
   async close(): Promise<void> {
-    if (!this.client.closed) await this.client.close();
+    try {
+      if (!this.client.closed) await this.client.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PAYMENT_STATUSES } from './payments.events.js';
 import { REFUND_STATUSES } from './payments.tenant-tables.js';
 import type { Payment, PaymentEvent, Refund } from './payments.repository.js';
+import { SANDBOX } from './sandbox/sandbox-provider.js';
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
@@ -11,6 +12,9 @@ export const checkoutViewSchema = z.object({
   status: z.enum(PAYMENT_STATUSES),
   checkoutUrl: z.string().describe('Where the customer pays (the sandbox serves it at /pay/<token>)'),
   expiresAt: z.string().describe('After this the order expires unless paid'),
+  sandbox: z
+    .boolean()
+    .describe('Made with the sandbox provider: no money moves, Pay always succeeds. Never ship goods for it.'),
 });
 export type CheckoutView = z.infer<typeof checkoutViewSchema>;
 
@@ -56,16 +60,23 @@ export const webhookReceiptSchema = z.object({
 });
 export type WebhookReceipt = z.infer<typeof webhookReceiptSchema>;
 
+export function checkoutView(payment: Payment): CheckoutView {
+  return {
+    id: payment.id,
+    status: payment.status as CheckoutView['status'],
+    checkoutUrl: payment.checkoutUrl,
+    expiresAt: iso(payment.expiresAt),
+    sandbox: payment.provider === SANDBOX,
+  };
+}
+
 export function paymentHistoryView(
   payment: Payment,
   events: PaymentEvent[],
   refunds: Refund[],
 ): PaymentHistory['data'][number] {
   return {
-    id: payment.id,
-    status: payment.status as CheckoutView['status'],
-    checkoutUrl: payment.checkoutUrl,
-    expiresAt: iso(payment.expiresAt),
+    ...checkoutView(payment),
     provider: payment.provider,
     amount: payment.amount,
     currency: payment.currency,

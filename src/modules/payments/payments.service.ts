@@ -9,7 +9,13 @@ import { UnitOfWork, type Emit } from '../../infra/bus/unit-of-work.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
 import { PAYMENT_PROVIDER, type PaymentProvider, type ProviderEvent } from './payment-provider.port.js';
-import { paymentHistoryView, type CheckoutView, type PaymentHistory, type WebhookReceipt } from './payments.dto.js';
+import {
+  checkoutView,
+  paymentHistoryView,
+  type CheckoutView,
+  type PaymentHistory,
+  type WebhookReceipt,
+} from './payments.dto.js';
 import {
   PaymentFailed,
   PaymentRefunded,
@@ -249,15 +255,6 @@ function moneyOf(payment: Payment) {
     customerId: payment.customerId,
     amount: payment.amount,
     currency: payment.currency,
-  };
-}
-
-export function checkoutView(payment: Payment): CheckoutView {
-  return {
-    id: payment.id,
-    status: payment.status as PaymentStatus,
-    checkoutUrl: payment.checkoutUrl,
-    expiresAt: new Date(payment.expiresAt).toISOString(),
   };
 }
 

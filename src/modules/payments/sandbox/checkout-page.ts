@@ -1,4 +1,5 @@
-// The sandbox checkout page: deliberately plain HTML, no scripts, two forms.
+// The sandbox checkout page: deliberately plain HTML, no scripts, two forms. A banner on top says it is
+// the sandbox, so a payer (or a shop that allowed the sandbox in production) never takes it for a real payment.
 import { formatMoney } from '../../../common/money.js';
 
 export interface CheckoutPage {
@@ -34,9 +35,11 @@ export function checkoutHtml(page: CheckoutPage): string {
     form { display: inline-block; margin-right: 0.5rem; }
     button { font-size: 1rem; padding: 0.5rem 1.5rem; }
     .note { color: #666; font-size: 0.85rem; margin-top: 2rem; }
+    .sandbox { background: #fff3cd; border: 2px solid #d39e00; padding: 0.75rem 1rem; font-weight: bold; }
   </style>
 </head>
 <body>
+  <p class="sandbox" id="sandbox" role="alert">SANDBOX — a test payment: no money moves. Do not ship goods paid here.</p>
   <h1>${escape(page.merchant)}</h1>
   <p>Order <code>${escape(page.orderId)}</code></p>
   <p class="amount" id="amount">${escape(formatMoney(page.amount, page.currency))}</p>
