@@ -8,7 +8,7 @@ import { LOGGER } from '../../../infra/logging/logger.js';
 import { ReadyTenants } from '../../tenants/ready-tenants.js';
 import { paymentsRepository, type Payment } from '../payments.repository.js';
 import { PaymentsService } from '../payments.service.js';
-import { checkoutHtml } from './checkout-page.js';
+import { CHECKOUT_CSP, checkoutHtml } from './checkout-page.js';
 import { SandboxProvider } from './sandbox-provider.js';
 import { SIGNATURE_HEADER } from './webhook-signature.js';
 
@@ -97,6 +97,7 @@ export class SandboxCheckoutController {
       .status(status)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
+      .header('content-security-policy', CHECKOUT_CSP)
       .send(
         checkoutHtml({
           merchant: tenant.name,
