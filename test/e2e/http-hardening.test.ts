@@ -213,3 +213,33 @@ describe('/metrics options (embedded)', () => {
     });
   });
 });
+
+describe('Pay and Decline on the checkout page are rate limited (embedded)', () => {
+  const LIMIT = 2;
+  let app: TestApp;
+  let shop: Shop;
+  before(async () => {
+    app = await startTestApp('embedded', { CHECKOUT_RATE_LIMIT: String(LIMIT) });
+    shop = await Shop.open(app, 'limited_shop');
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it('refuses presses beyond CHECKOUT_RATE_LIMIT with 429 problem+json and Retry-After, writing nothing', async () => {
+    const product = await shop.product('Declined often', 300, 5);
+    const order = await shop.awaitingPayment(product.id);
+    for (let press = 1; press <= LIMIT; press++) {
+      const declined = await shop.checkout(order, 'decline');
+      assert.equal(declined.status, 200, `press ${press}`);
+      await declined.arrayBuffer();
+    }
+    const eventsBefore = await app.request(`${shop.base}/orders/${order.id}/payments`, { as: shop.shopper.token });
+    const before = await eventsBefore.text();
+    const refused = await shop.checkout(order, 'pay');
+    await expectProblem(refused, 429);
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+    const after = await app.request(`${shop.base}/orders/${order.id}/payments`, { as: shop.shopper.token });
+    assert.equal(await after.text(), before, 'the refused press changed no payment');
+  });
+});

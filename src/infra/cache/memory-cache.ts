@@ -120,6 +120,10 @@ export class MemoryCache implements CachePort {
     };
   }
 
+  async resetHits(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
   async isHealthy(): Promise<boolean> {
     return true;
   }
