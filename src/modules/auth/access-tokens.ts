@@ -21,9 +21,6 @@ const AUDIENCE = 'ordo-api';
  * Claims a token must carry besides iss and aud (which `issuer` and `audience` already require): a token
  * signed with the real key but without `exp` would never expire, one without `iat` has no age to judge.
  */
-/** Clock skew between API processes that a token's exp and iat may be off by. */
-const CLOCK_TOLERANCE_SECONDS = 5;
-
 const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'sid'];
 
 /** Signs and checks short-lived access JWTs (HS256). */
@@ -66,9 +63,8 @@ export class AccessTokens implements OnModuleInit {
         audience: AUDIENCE,
         algorithms: ['HS256'],
         requiredClaims: REQUIRED_CLAIMS,
-        // An `iat` in the future (beyond clock skew) is not a token this server issued.
-        maxTokenAge: `${this.ttlSeconds + CLOCK_TOLERANCE_SECONDS}s`,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        // Ours never outlive their lifetime, and an `iat` in the future is not one this server issued.
+        maxTokenAge: `${this.ttlSeconds}s`,
       });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !ROLES.includes(role)) return null;
