@@ -38,7 +38,6 @@ export function rolesOf(mode: Env['MODE']): Role[] {
 /** Feature modules: loaded in every role (their consumers, jobs and services); HTTP only serves in the api role. */
 const features: ModuleMetadata['imports'] = [
   HealthModule,
-  MetricsModule,
   OpsModule,
   ProbesModule,
   MessagingModule,
@@ -70,6 +69,7 @@ export class AppModule {
         LoggingModule.forRoot(logger),
         DiscoveryModule,
         InfraModule.forRoot(infra),
+        MetricsModule.forRoot(env),
         ...(features ?? []),
       ],
       providers: [

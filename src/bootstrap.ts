@@ -8,6 +8,8 @@ import { AppModule, rolesOf } from './app.module.js';
 import type { Env } from './config/env.schema.js';
 import { newId } from './common/ids.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
+import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
+import { useSecurityHeaders } from './common/http/security-headers.js';
 import type { InfraOptions } from './infra/infra.module.js';
 import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
 import { enterSqlOrigin } from './infra/database/sql-origin.js';
@@ -62,6 +64,9 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     },
     // Idle keep-alive sockets close at shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
+    // What the router and Node's parser refuse before any hook runs is problem+json too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   // rawBody: webhooks are signed over the exact bytes received.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
@@ -71,6 +76,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   });
   app.setGlobalPrefix('api', { exclude: ['metrics', ...CHECKOUT_ROUTES] });
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
+  useSecurityHeaders(app);
   instrumentHttp(app);
   setupOpenApi(app);
   const fastify = app.getHttpAdapter().getInstance();

@@ -106,10 +106,29 @@ export const envSchema = z
     /** With both set, the first ADMIN is created at start unless an admin already exists. */
     ORDO_ADMIN_EMAIL: z.email().optional(),
     ORDO_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
-    /** Requests per window, per IP and per account, on login, register and refresh. */
+    /**
+     * Attempts per window on login, register and refresh, per client network (IPv4 address, IPv6 /64);
+     * on login also failed attempts per account and network (see modules/auth/rate-limit.ts).
+     */
     AUTH_RATE_LIMIT: positiveInt(10),
     AUTH_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    /** Pay / Decline presses per window on the checkout page, per client network and per checkout link. */
+    CHECKOUT_RATE_LIMIT: positiveInt(20),
+    CHECKOUT_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    /**
+     * Serve GET /metrics on this port instead of the main one (in every role, so workers and schedulers
+     * can be scraped too); keep the port off the public network. Unset: /metrics on PORT.
+     */
+    METRICS_PORT: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.coerce.number().int().min(0).max(65535).optional(),
+    ),
+    /** Name each tenant database in metric labels (they carry tenant codes); off: tenants are aggregated. */
+    METRICS_TENANT_LABELS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
 
     /** Where customers reach this API from outside: the base of checkout links in responses and emails. */

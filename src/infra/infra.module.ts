@@ -38,7 +38,11 @@ const OWNS_CONTROL_DATABASE = Symbol('OWNS_CONTROL_DATABASE');
 @Global()
 @Module({
   providers: [
-    { provide: METRICS, useFactory: () => new Metrics() },
+    {
+      provide: METRICS,
+      inject: [ENV],
+      useFactory: (env: Env) => new Metrics({ tenantLabels: env.METRICS_TENANT_LABELS }),
+    },
     {
       provide: TENANT_DATABASES,
       inject: [ENV, CONTROL_DATABASE, LOGGER, METRICS],

@@ -159,6 +159,16 @@ function cacheContract(name: string, skip: false | string, shared: boolean, make
       assert.equal(next.count, 1);
     });
 
+    it('starts a count over on resetHits, leaving other keys alone', async () => {
+      const [key, other] = [fresh('rl'), fresh('rl')];
+      await cache.hit(key, 2, 60_000);
+      await cache.hit(key, 2, 60_000);
+      await cache.hit(other, 2, 60_000);
+      assert.equal((await cache.hit(key, 2, 60_000)).allowed, false);
+      await cache.resetHits(key);
+      assert.deepEqual([(await cache.hit(key, 2, 60_000)).count, (await cache.hit(other, 2, 60_000)).count], [1, 2]);
+    });
+
     it('is healthy while its store answers', async () => {
       assert.equal(await cache.isHealthy(), true);
     });

@@ -83,17 +83,8 @@ describe('auth rate limits (embedded, one process)', () => {
     await expectLimited(await post('/api/auth/register', { bogus: true }), 60);
   });
 
-  it('counts per account across IPs, and per IP across accounts', async () => {
+  it('counts every attempt per IP across accounts', async () => {
     const limiter = app.ordo.app.get(AuthRateLimiter);
-    const account = rateLimitAccount('login', { email: `Someone-${randomUUID()}@Example.test` });
-    assert.ok(account && account === account.toLowerCase(), 'emails count in lower case');
-    // One account from ever new addresses: refused after the limit.
-    const byAccount = [];
-    for (let attempt = 1; attempt <= LIMIT + 1; attempt++) {
-      byAccount.push((await limiter.check('login', `198.51.100.${attempt}`, account)).allowed);
-    }
-    assert.deepEqual(byAccount, [true, true, true, false]);
-    // One address with ever new accounts: refused after the limit.
     const byIp = [];
     for (let attempt = 1; attempt <= LIMIT + 1; attempt++) {
       byIp.push((await limiter.check('login', '203.0.113.7', `someone-${attempt}@example.test`)).allowed);
@@ -104,6 +95,89 @@ describe('auth rate limits (embedded, one process)', () => {
     const refreshAccount = rateLimitAccount('refresh', { refresh_token: token });
     assert.match(refreshAccount ?? '', /^[0-9a-f]{32}$/);
     assert.ok(!refreshAccount?.includes(token));
+  });
+
+  it('locks an account only for the network its failed logins came from', async () => {
+    const limiter = app.ordo.app.get(AuthRateLimiter);
+    const email = `Victim-${randomUUID()}@Example.test`;
+    const account = rateLimitAccount('login', { email });
+    assert.ok(account && account === account.toLowerCase(), 'emails count in lower case');
+    for (let failure = 1; failure <= LIMIT; failure++) await limiter.loginFailed(email, '198.51.100.66');
+    assert.equal((await limiter.check('login', '198.51.100.66', account)).allowed, false, 'the guessing network');
+    assert.equal((await limiter.check('login', '198.51.100.68', account)).allowed, true, "the user's own network");
+  });
+
+  it('counts only failed logins against an account, and forgets them on success', async () => {
+    const limiter = app.ordo.app.get(AuthRateLimiter);
+    const email = `forgetful-${randomUUID()}@example.test`;
+    const account = rateLimitAccount('login', { email });
+    const ip = '192.0.2.44';
+    // Two failures, a success, two failures: never LIMIT failures in a row, so never locked.
+    for (const outcome of ['fail', 'fail', 'ok', 'fail', 'fail'] as const) {
+      if (outcome === 'fail') await limiter.loginFailed(email, ip);
+      else await limiter.loginSucceeded(email, ip);
+    }
+    // The per-IP counter is another matter: checked from another address of this test, it is untouched.
+    assert.equal((await limiter.check('login', '192.0.2.45', account)).allowed, true);
+    await limiter.loginFailed(email, ip);
+    assert.equal((await limiter.check('login', ip, account)).allowed, false, 'the third failure in a row locks');
+  });
+
+  it('counts IPv6 clients per /64, and IPv4-mapped addresses as IPv4', async () => {
+    const limiter = app.ordo.app.get(AuthRateLimiter);
+    const allowed = async (ip: string) => (await limiter.check('register', ip, null)).allowed;
+    // One host owns its whole /64: new addresses inside it share one bucket.
+    for (let host = 1; host <= LIMIT; host++) assert.equal(await allowed(`2001:db8:7:1::${host}`), true);
+    assert.equal(await allowed('2001:db8:7:1:ffff:ffff:ffff:fffe'), false, 'another address of the same /64');
+    assert.equal(await allowed('2001:db8:7:2::1'), true, 'the next /64 is someone else');
+    for (let attempt = 1; attempt <= LIMIT; attempt++) assert.equal(await allowed('192.0.2.200'), true);
+    assert.equal(await allowed('::ffff:192.0.2.200'), false, 'the IPv4-mapped form of a spent IPv4 address');
+  });
+});
+
+describe('auth rate limits over HTTP behind a proxy (embedded, TRUST_PROXY)', () => {
+  const LIMIT = 3;
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp('embedded', {
+      AUTH_RATE_LIMIT: String(LIMIT),
+      AUTH_RATE_LIMIT_WINDOW_MS: '60000',
+      TRUST_PROXY: 'true',
+    });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  const login = (from: string, json: unknown) =>
+    app.request('/api/auth/login', { method: 'POST', json, as: null, headers: { 'x-forwarded-for': from } });
+
+  it('an attacker failing on purpose does not lock the real user out', async () => {
+    const victim = { email: uniqueEmail('victim'), password: PASSWORD };
+    const registered = await app.request('/api/auth/register', {
+      method: 'POST',
+      json: { ...victim, name: 'Victim' },
+      as: null,
+      headers: { 'x-forwarded-for': '198.51.100.200' },
+    });
+    assert.equal(await statusOf(registered), 201);
+    // Guessing from one address: LIMIT failures lock this account for that address, right password or not.
+    for (let attempt = 1; attempt <= LIMIT; attempt++) {
+      assert.equal(await statusOf(await login('203.0.113.1', { email: victim.email, password: 'guess' })), 401);
+    }
+    await expectLimited(await login('203.0.113.1', victim), 60);
+    // The victim, from home, signs in with the right password.
+    const own = await login('198.51.100.201', victim);
+    assert.equal(await statusOf(own), 200);
+  });
+
+  it('counts IPv6 clients per /64: new addresses in the same /64 do not buy new attempts', async () => {
+    for (let host = 1; host <= LIMIT; host++) {
+      const response = await login(`2001:db8:42:1::${host}`, { email: uniqueEmail(), password: 'guess' });
+      assert.equal(await statusOf(response), 401, `attempt from host ${host}`);
+    }
+    await expectLimited(await login('2001:db8:42:1:dead:beef:0:1', { email: uniqueEmail(), password: 'x' }), 60);
+    assert.equal(await statusOf(await login('2001:db8:42:2::1', { email: uniqueEmail(), password: 'x' })), 401);
   });
 });
 

@@ -81,3 +81,70 @@ describe('request ids from clients', () => {
     assert.match(replaced, /^[0-9a-f-]{36}$/);
   });
 });
+
+describe('access tokens must carry exp, iat, sub, sid and our issuer and audience (embedded)', () => {
+  // A known secret, so the test can sign tokens with the server's real key.
+  const JWT_SECRET = 'claims-test-secret-0123456789abcdef0123456789';
+  const key = new TextEncoder().encode(JWT_SECRET);
+  let app: TestApp;
+  let issued: ReturnType<typeof decodeJwt>;
+
+  before(async () => {
+    app = await startTestApp('embedded', { JWT_SECRET });
+    const registered = await app.request('/api/auth/register', {
+      method: 'POST',
+      as: null,
+      json: { email: `required-claims-${Date.now()}@ordo.test`, password: 'customer-password', name: 'Claims' },
+    });
+    assert.equal(registered.status, 201);
+    issued = decodeJwt(((await registered.json()) as { access_token: string }).access_token);
+  });
+
+  after(async () => {
+    await app.close();
+  });
+
+  type Omittable = 'exp' | 'iat' | 'sub' | 'sid' | 'iss' | 'aud';
+
+  /** The issued token's claims, signed with the real key, minus `omit`, with `override` on top. */
+  function signed(omit: Omittable[] = [], override: Record<string, unknown> = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      role: issued.role,
+      tenant: issued.tenant,
+      sid: issued.sid,
+      sub: issued.sub,
+      iss: 'ordo',
+      aud: 'ordo-api',
+      iat: now,
+      exp: now + 300,
+      ...override,
+    };
+    for (const name of omit) delete claims[name];
+    return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
+  }
+
+  const profileStatus = async (token: string) => (await app.request('/api/auth/profile', { as: token })).status;
+
+  it('accepts a token with every required claim (the test signs like the server)', async () => {
+    assert.equal(await profileStatus(await signed()), 200);
+  });
+
+  for (const claim of ['exp', 'iat', 'sub', 'sid', 'iss', 'aud'] as const) {
+    it(`refuses a token without ${claim} with 401, though its signature is good`, async () => {
+      assert.equal(await profileStatus(await signed([claim])), 401);
+    });
+  }
+
+  it('refuses a foreign issuer or audience', async () => {
+    assert.equal(await profileStatus(await signed([], { iss: 'someone-else' })), 401);
+    assert.equal(await profileStatus(await signed([], { aud: 'another-api' })), 401);
+  });
+
+  it('refuses a token issued in the future or older than the access-token lifetime', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(await profileStatus(await signed([], { iat: now + 3600, exp: now + 4000 })), 401);
+    // ACCESS_TOKEN_TTL_SECONDS is 900 by default: a token issued two hours ago is no access token of ours.
+    assert.equal(await profileStatus(await signed([], { iat: now - 7200, exp: now + 300 })), 401);
+  });
+});

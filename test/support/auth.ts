@@ -2,13 +2,14 @@
 export const TEST_ADMIN = { email: 'admin@ordo.test', password: 'admin-password-for-tests' };
 
 /**
- * Env every test app and process starts with: the test admin, and a sign-in rate limit high enough
- * that suites signing in many users from 127.0.0.1 never meet it (the rate-limit tests set their own).
+ * Env every test app and process starts with: the test admin, and sign-in and checkout rate limits high
+ * enough that suites signing in many users from 127.0.0.1 never meet them (the rate-limit tests set their own).
  */
 export const TEST_ADMIN_ENV = {
   ORDO_ADMIN_EMAIL: TEST_ADMIN.email,
   ORDO_ADMIN_PASSWORD: TEST_ADMIN.password,
   AUTH_RATE_LIMIT: '100000',
+  CHECKOUT_RATE_LIMIT: '100000',
 };
 
 /**

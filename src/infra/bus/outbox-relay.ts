@@ -12,7 +12,8 @@ const CLAIM_SECONDS = 30;
 
 export interface RelayObserver {
   published(count: number): void;
-  lag(database: string, seconds: number): void;
+  /** `database`: its name and role, as of the sweep that measured the lag. */
+  lag(database: Pick<SqlDatabase, 'name' | 'role'>, seconds: number): void;
 }
 
 /**
@@ -83,7 +84,7 @@ export class OutboxRelay {
     const [oldest] = await database.query<{ age: number | string | null }>(
       sql`select extract(epoch from now() - min(occurred_at)) as age from outbox where published_at is null`,
     );
-    this.observer?.lag(database.name, Number(oldest?.age ?? 0));
+    this.observer?.lag(database, Number(oldest?.age ?? 0));
     return published;
   }
 

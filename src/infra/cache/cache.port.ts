@@ -15,7 +15,8 @@ import { Saturated } from '../../common/saturated.js';
  * - `tryLock` gives at most one holder per key across every process sharing the store; the lock lapses
  *   after `ttlMs` if its holder dies. With the store down it returns null (nobody holds it).
  * - `hit` counts one event against a fixed window and says whether it is within `limit`; with the store
- *   down it allows (fail open) so an outage does not lock users out.
+ *   down it allows (fail open) so an outage does not lock users out. `resetHits` starts the key's count
+ *   over (a successful login forgets the failures before it).
  */
 export interface CachePort {
   readonly kind: 'memory' | 'redis';
@@ -35,6 +36,7 @@ export interface CachePort {
   wrap<T>(key: string, options: CacheSetOptions, load: () => Promise<T>): Promise<T>;
   tryLock(key: string, ttlMs: number): Promise<CacheLock | null>;
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  resetHits(key: string): Promise<void>;
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -134,6 +134,10 @@ export class MemoryCache implements CachePort {
     };
   }
 
+  async resetHits(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
   async isHealthy(): Promise<boolean> {
     return true;
   }

@@ -218,6 +218,12 @@ export class RedisCache implements CachePort {
     });
   }
 
+  async resetHits(key: string): Promise<void> {
+    await this.attempt('resetHits', undefined, async () => {
+      await this.redis.del(this.key('rl', key));
+    });
+  }
+
   isHealthy(): Promise<boolean> {
     return redisAnswers(this.redis, this.firstConnect);
   }

@@ -108,6 +108,7 @@ export class PgliteDatabase extends DrizzleDatabase {
  */
 class PgliteSchemaView implements SqlDatabase {
   readonly kind = 'pglite' as const;
+  readonly role = 'tenant' as const;
 
   constructor(
     private readonly owner: PgliteDatabase,

@@ -21,6 +21,8 @@ export interface SqlDatabase {
   readonly kind: 'pglite' | 'postgres';
   /** Schema or database name, for logs and errors. */
   readonly name: string;
+  /** The platform's database or a tenant's: what metrics may name (a tenant's name stays out of them). */
+  readonly role: DatabaseRole;
   transaction<T>(work: (tx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs one statement outside an explicit transaction and returns its rows. */
   query<Row>(statement: SQL): Promise<Row[]>;
@@ -69,7 +71,7 @@ export abstract class DrizzleDatabase implements SqlDatabase {
   protected abstract readonly db: Db;
 
   constructor(
-    protected readonly role: DatabaseRole,
+    readonly role: DatabaseRole,
     protected readonly observer?: SqlObserver,
   ) {}
 

@@ -215,6 +215,7 @@ export class TenantPoolCache {
  */
 export class PooledTenantDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
+  readonly role = 'tenant' as const;
 
   constructor(
     readonly name: string,

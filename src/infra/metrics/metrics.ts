@@ -2,13 +2,27 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RelayObserver } from '../bus/outbox-relay.js';
 import type { DeliveryObserver } from '../bus/inbox-processor.js';
 import type { DeadLetterObserver } from '../bus/dead-letter-store.js';
-import type { DatabaseRole, SqlObserver } from '../database/sql-database.js';
+import type { DatabaseRole, SqlDatabase, SqlObserver } from '../database/sql-database.js';
 
 export const METRICS = Symbol('METRICS');
+
+export interface MetricsOptions {
+  /**
+   * Label per-database series with each tenant database's name (METRICS_TENANT_LABELS). Off by default:
+   * the names carry tenant codes, so a scrape would list every merchant — and the series grow with them.
+   */
+  tenantLabels?: boolean;
+}
+
+/** The `database` label of every tenant database when tenants are not named: their worst value. */
+export const ALL_TENANTS = 'tenants';
 
 /** Every Prometheus instrument Ordo exports, on a registry of its own (no global state between apps in tests). */
 export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObserver, SqlObserver {
   readonly registry = new Registry();
+  private readonly tenantLabels: boolean;
+  /** The last lag seen per tenant database, when tenants are not named: the gauge shows their maximum. */
+  private readonly tenantLags = new Map<string, number>();
 
   readonly httpDuration = new Histogram({
     name: 'ordo_http_request_duration_seconds',
@@ -40,7 +54,9 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
 
   readonly outboxLag = new Gauge({
     name: 'ordo_outbox_lag_seconds',
-    help: 'Age of the oldest unpublished outbox event, per database, as of the last sweep',
+    help:
+      'Age of the oldest unpublished outbox event as of the last sweep: database="control", and the oldest ' +
+      `of all tenant databases as database="${ALL_TENANTS}" (each tenant database by name with METRICS_TENANT_LABELS=true)`,
     labelNames: ['database'] as const,
     registers: [this.registry],
   });
@@ -65,15 +81,19 @@ export class Metrics implements RelayObserver, DeliveryObserver, DeadLetterObser
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(options: MetricsOptions = {}) {
+    this.tenantLabels = options.tenantLabels ?? false;
     collectDefaultMetrics({ register: this.registry, prefix: 'ordo_' });
   }
 
   published(count: number): void {
     this.busPublished.inc(count);
   }
-  lag(database: string, seconds: number): void {
-    this.outboxLag.set({ database }, seconds);
+  lag(database: Pick<SqlDatabase, 'name' | 'role'>, seconds: number): void {
+    if (database.role === 'control') return this.outboxLag.set({ database: 'control' }, seconds);
+    if (this.tenantLabels) return this.outboxLag.set({ database: database.name }, seconds);
+    this.tenantLags.set(database.name, seconds);
+    this.outboxLag.set({ database: ALL_TENANTS }, Math.max(...this.tenantLags.values()));
   }
   consumed(consumer: string, type: string, outcome: 'handled' | 'duplicate' | 'failed'): void {
     this.busConsumed.inc({ consumer, type, outcome });

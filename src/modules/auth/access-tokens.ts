@@ -17,6 +17,12 @@ export interface AccessClaims {
 
 const ISSUER = 'ordo';
 const AUDIENCE = 'ordo-api';
+/**
+ * Claims a token must carry besides iss and aud (which `issuer` and `audience` already require): a token
+ * signed with the real key but without `exp` would never expire, one without `iat` has no age to judge.
+ */
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'sid'];
+
 /** Signs and checks short-lived access JWTs (HS256). */
 @Injectable()
 export class AccessTokens implements OnModuleInit {
@@ -49,13 +55,16 @@ export class AccessTokens implements OnModuleInit {
       .sign(this.key);
   }
 
-  /** The token's claims, or null when it is malformed, forged, expired or not ours. */
+  /** The token's claims, or null when it is malformed, forged, expired, lacks a required claim or is not ours. */
   async verify(token: string): Promise<AccessClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ['HS256'],
+        requiredClaims: REQUIRED_CLAIMS,
+        // Ours never outlive their lifetime, and an `iat` in the future is not one this server issued.
+        maxTokenAge: `${this.ttlSeconds}s`,
       });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !ROLES.includes(role)) return null;

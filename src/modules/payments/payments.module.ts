@@ -3,6 +3,7 @@ import { TenantsModule } from '../tenants/tenants.module.js';
 import { PAYMENT_PROVIDER } from './payment-provider.port.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundProcessor } from './refund-processor.consumer.js';
+import { CheckoutRateLimitGuard } from './sandbox/checkout-rate-limit.guard.js';
 import { SandboxCheckoutController } from './sandbox/sandbox-checkout.controller.js';
 import { SandboxProvider } from './sandbox/sandbox-provider.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -17,6 +18,7 @@ import { WebhooksController } from './webhooks.controller.js';
   controllers: [WebhooksController, SandboxCheckoutController],
   providers: [
     SandboxProvider,
+    CheckoutRateLimitGuard,
     { provide: PAYMENT_PROVIDER, useExisting: SandboxProvider },
     PaymentsService,
     RefundProcessor,

@@ -1,5 +1,6 @@
 // The sandbox checkout page: deliberately plain HTML, no scripts, two forms. A banner on top says it is
 // the sandbox, so a payer (or a shop that allowed the sandbox in production) never takes it for a real payment.
+import { createHash } from 'node:crypto';
 import { formatMoney } from '../../../common/money.js';
 
 export interface CheckoutPage {
@@ -15,6 +16,28 @@ export interface CheckoutPage {
   action: string;
 }
 
+const STYLE = `
+    body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
+    .amount { font-size: 2rem; margin: 0.5rem 0 1.5rem; }
+    form { display: inline-block; margin-right: 0.5rem; }
+    button { font-size: 1rem; padding: 0.5rem 1.5rem; }
+    .note { color: #666; font-size: 0.85rem; margin-top: 2rem; }
+    .sandbox { background: #fff3cd; border: 2px solid #d39e00; padding: 0.75rem 1rem; font-weight: bold; }
+  `;
+
+/**
+ * The page's Content-Security-Policy: nothing loads but its own inline style (allowed by its hash, not
+ * by 'unsafe-inline'), no script runs, its forms post only back here, and no site may frame it — the
+ * Pay button is exactly what a clickjacking overlay would aim at.
+ */
+export const CHECKOUT_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
 const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 export function checkoutHtml(page: CheckoutPage): string {
@@ -29,14 +52,7 @@ export function checkoutHtml(page: CheckoutPage): string {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="robots" content="noindex">
   <title>Pay ${escape(page.merchant)} — Ordo sandbox</title>
-  <style>
-    body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
-    .amount { font-size: 2rem; margin: 0.5rem 0 1.5rem; }
-    form { display: inline-block; margin-right: 0.5rem; }
-    button { font-size: 1rem; padding: 0.5rem 1.5rem; }
-    .note { color: #666; font-size: 0.85rem; margin-top: 2rem; }
-    .sandbox { background: #fff3cd; border: 2px solid #d39e00; padding: 0.75rem 1rem; font-weight: bold; }
-  </style>
+  <style>${STYLE}</style>
 </head>
 <body>
   <p class="sandbox" id="sandbox" role="alert">SANDBOX — a test payment: no money moves. Do not ship goods paid here.</p>

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,7 +8,8 @@ import { LOGGER } from '../../../infra/logging/logger.js';
 import { ReadyTenants } from '../../tenants/ready-tenants.js';
 import { paymentsRepository, type Payment } from '../payments.repository.js';
 import { PaymentsService } from '../payments.service.js';
-import { checkoutHtml } from './checkout-page.js';
+import { CHECKOUT_CSP, checkoutHtml } from './checkout-page.js';
+import { CheckoutRateLimitGuard } from './checkout-rate-limit.guard.js';
 import { SandboxProvider } from './sandbox-provider.js';
 import { SIGNATURE_HEADER } from './webhook-signature.js';
 
@@ -43,6 +44,7 @@ export class SandboxCheckoutController {
 
   @Post(':token/pay')
   @Public()
+  @UseGuards(CheckoutRateLimitGuard)
   @HttpCode(200)
   pay(@Param('token') token: string, @Res() reply: FastifyReply) {
     return this.submit(token, 'pay', reply);
@@ -50,6 +52,7 @@ export class SandboxCheckoutController {
 
   @Post(':token/decline')
   @Public()
+  @UseGuards(CheckoutRateLimitGuard)
   @HttpCode(200)
   decline(@Param('token') token: string, @Res() reply: FastifyReply) {
     return this.submit(token, 'decline', reply);
@@ -97,6 +100,7 @@ export class SandboxCheckoutController {
       .status(status)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
+      .header('content-security-policy', CHECKOUT_CSP)
       .send(
         checkoutHtml({
           merchant: tenant.name,
