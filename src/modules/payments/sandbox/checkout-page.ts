@@ -1,5 +1,6 @@
 // The sandbox checkout page: deliberately plain HTML, no scripts, two forms.
 import { formatMoney } from '../../../common/money.js';
+import { escapeHtml } from '../html.js';
 
 export interface CheckoutPage {
   merchant: string;
@@ -14,7 +15,7 @@ export interface CheckoutPage {
   action: string;
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escape = escapeHtml;
 
 export function checkoutHtml(page: CheckoutPage): string {
   const buttons = page.payable
