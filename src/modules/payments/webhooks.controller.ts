@@ -31,7 +31,7 @@ export class WebhooksController {
   @ApiProblem(401, 'Missing, stale or wrong signature')
   @ApiProblem(404, 'No such payment (or tenant)')
   @ApiProblem(422, 'Amount or currency differ from the payment; nothing applied')
-  receiveSandbox(@Req() request: RawBodyRequest<FastifyRequest>) {
+  receive(@Req() request: RawBodyRequest<FastifyRequest>) {
     return this.payments.receiveWebhook(SANDBOX, rawBody(request), request.headers);
   }
 
