@@ -231,6 +231,9 @@ export class PaymentsService {
     const status = payment.status as PaymentStatus;
     // Money taken counts even after the checkout expired: the orders module refunds what it cannot serve.
     if (status === 'SUCCEEDED' || status === 'REFUNDED') return `ignored: payment already ${status}`;
+    // Given back before we heard it was taken (refundedAtProvider): nothing left to pay with.
+    const refunds = await paymentsRepository.refunds(tx, [payment.id]);
+    if (refunds.some((refund) => refund.status === 'SUCCEEDED')) return 'ignored: the money was already refunded';
     await paymentsRepository.setStatus(tx, payment.id, 'SUCCEEDED');
     await emit(PaymentSucceeded, {
       aggregateId: payment.id,
@@ -260,9 +263,12 @@ export class PaymentsService {
 
   /**
    * The provider gave the whole payment back: the refund Ordo asked for (if its consumer has not
-   * recorded it yet), or one made at the provider (its dashboard). Either way the payment ends REFUNDED
-   * with one refund row and one `payment.refunded` — even when this arrives before the success it
-   * undoes, which then finds the payment REFUNDED and is ignored.
+   * recorded it yet), or one made at the provider (its dashboard). The payment ends REFUNDED with one
+   * refund row and one `payment.refunded`.
+   *
+   * Out of order, before the success it undoes, the payment is still open: it stays open, so the
+   * payment-expiry job still expires the order and releases its stock (a REFUNDED payment would leave
+   * it awaiting payment for ever), and the refund row makes the late success `ignored`.
    */
   private async refundedAtProvider(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent) {
     if (payment.status === 'REFUNDED') return 'ignored: payment already REFUNDED';
@@ -273,7 +279,12 @@ export class PaymentsService {
       currency: payment.currency,
       reason: 'refunded at the provider',
     });
-    await this.completeRefund(tx, emit, tenant, refund.id, event.providerRef ?? event.id);
+    const providerRef = event.providerRef ?? event.id;
+    if (OPEN_PAYMENT.includes(payment.status as PaymentStatus)) {
+      await paymentsRepository.completeRefund(tx, refund.id, providerRef);
+      return 'applied: refunded before it was confirmed; the order expires unpaid';
+    }
+    await this.completeRefund(tx, emit, tenant, refund.id, providerRef);
     return 'applied';
   }
 
