@@ -1,6 +1,6 @@
 // The sandbox checkout page: deliberately plain HTML, no scripts, two forms.
 import { formatMoney } from '../../../common/money.js';
-import { escapeHtml } from '../html.js';
+import { escapeHtml as escape } from '../html.js';
 
 export interface CheckoutPage {
   merchant: string;
@@ -14,8 +14,6 @@ export interface CheckoutPage {
   /** Base path of the forms: `/pay/<token>`. */
   action: string;
 }
-
-const escape = escapeHtml;
 
 export function checkoutHtml(page: CheckoutPage): string {
   const buttons = page.payable
