@@ -16,7 +16,7 @@ import { enterSqlOrigin } from './infra/database/sql-origin.js';
 import { METRICS, type Metrics } from './infra/metrics/metrics.js';
 import { setupOpenApi } from './openapi.js';
 import { configureFailpoints } from './common/failpoints.js';
-import { CHECKOUT_ROUTES } from './modules/payments/sandbox/sandbox-checkout.controller.js';
+import { CHECKOUT_ROUTES } from './modules/payments/payments.module.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 
 export interface Ordo {

@@ -133,15 +133,33 @@ export const envSchema = z
 
     /** Where customers reach this API from outside: the base of checkout links in responses and emails. */
     PUBLIC_URL: optionalUrl,
-    /** The payment provider; `sandbox` (built in) serves its own checkout page at /pay/<token>. */
-    PAYMENT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    /**
+     * The payment provider: `sandbox` (built in) serves its own checkout page at /pay/<token>; `stripe`
+     * takes payments through Stripe Checkout (needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET).
+     */
+    PAYMENT_PROVIDER: z.enum(['sandbox', 'stripe']).default('sandbox'),
     /**
      * Production only: 'true' accepts the sandbox provider on purpose (a demo). Its Pay button marks an
      * order PAID without any money moving, so production refuses it otherwise.
      */
     ALLOW_SANDBOX_PAYMENTS: flag,
-    /** Signs sandbox webhooks and checkout links; derived from the signing secret when unset. */
+    /** Signs sandbox webhooks and checkout links: its own secret (see config/signing-secret.ts). */
     PAYMENTS_SANDBOX_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /** Stripe's secret API key (`sk_live_…`, `sk_test_…`) or a restricted key (`rk_…`). */
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(live|test)_\w+$/, 'a Stripe secret key: sk_live_…, sk_test_… or rk_…')
+      .optional(),
+    /** The signing secret of Ordo's webhook endpoint in Stripe (`whsec_…`), or the one `stripe listen` prints. */
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\w+$/, 'a Stripe webhook signing secret: whsec_…')
+      .optional(),
+    /**
+     * Where the Stripe SDK sends its requests, when not to Stripe itself: a local stand-in or stripe-mock
+     * (`http://127.0.0.1:12111`). Unset: api.stripe.com.
+     */
+    STRIPE_API_URL: optionalUrl,
     /** How long an order waits for payment before it expires: seconds, or with a unit (`90s`, `15m`, `1h`). */
     PAYMENT_TTL: z
       .string()
@@ -208,6 +226,12 @@ export const envSchema = z
           'required with DATABASE_URL (real infrastructure): every process must share it, and no fallback is safe',
       });
     }
+    if (env.PAYMENT_PROVIDER !== 'stripe') return;
+    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when PAYMENT_PROVIDER=stripe' });
+    }
+  })
+  .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
     if (env.ORDO_FAILPOINTS) {
       ctx.addIssue({

@@ -5,7 +5,8 @@ import type { Env } from './env.schema.js';
 
 /**
  * Ordo's own secrets — the JWT signing key and the sandbox provider's webhook key — each from its own
- * variable, never one derived from the other (one leaked key must not forge the other's messages).
+ * variable, never one derived from the other (one leaked key must not forge the other's messages; the
+ * Stripe adapter keys its checkout links from the Stripe secret key, see stripe-provider.ts).
  * Without the variable:
  * - embedded (no DATABASE_URL): a random secret kept in DATA_DIR, so tokens survive restarts yet
  *   nobody can sign one from a value in the source; with DATA_DIR=:memory:, random per process;
@@ -75,8 +76,13 @@ export function sandboxWebhookSecret(env: Env): PlatformSecret {
   return platformSecret(env, SANDBOX_WEBHOOKS);
 }
 
-/** The variables a setup on real infrastructure must set: its processes have to share these secrets. */
-export function requiredSecrets(env: Pick<Env, 'DATABASE_URL' | 'NODE_ENV'>): SecretSpec['variable'][] {
+/**
+ * The variables a setup on real infrastructure must set: its processes have to share these secrets (the
+ * sandbox's only while it is the payment provider).
+ */
+export function requiredSecrets(
+  env: Pick<Env, 'DATABASE_URL' | 'NODE_ENV' | 'PAYMENT_PROVIDER'>,
+): SecretSpec['variable'][] {
   if (!env.DATABASE_URL || env.NODE_ENV === 'test') return [];
-  return [SIGNING.variable, SANDBOX_WEBHOOKS.variable];
+  return env.PAYMENT_PROVIDER === 'sandbox' ? [SIGNING.variable, SANDBOX_WEBHOOKS.variable] : [SIGNING.variable];
 }

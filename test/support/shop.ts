@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import type { TestApp } from './app.js';
 import { customer, readyTenant, type Person } from './people.js';
 import { waitFor } from './wait-for.js';
-import { SandboxProvider } from '../../src/modules/payments/sandbox/sandbox-provider.js';
-import { SIGNATURE_HEADER } from '../../src/modules/payments/sandbox/webhook-signature.js';
 import { expectStatus } from './problems.js';
+import { sandboxPayments, type PaymentDriver, type Webhook, type WebhookOverrides } from './payment-drivers.js';
 
 export { expectStatus };
 
@@ -38,11 +37,13 @@ export class Shop {
     readonly code: string,
     readonly merchant: Person,
     readonly shopper: Person,
+    readonly payments: PaymentDriver,
   ) {}
 
-  static async open(app: TestApp, code: string): Promise<Shop> {
+  /** `payments` must be the provider the app was started with (its `env`); the sandbox by default. */
+  static async open(app: TestApp, code: string, payments: PaymentDriver = sandboxPayments): Promise<Shop> {
     const [merchant, shopper] = await Promise.all([readyTenant(app, code), customer(app, `${code}-shopper`)]);
-    return new Shop(app, code, merchant, shopper);
+    return new Shop(app, code, merchant, shopper, payments);
   }
 
   get base(): string {
@@ -104,42 +105,31 @@ export class Shop {
     return order;
   }
 
-  /** Presses Pay or Decline on the sandbox checkout page, as a browser would (a form POST). */
-  async checkout(order: ShopOrder, button: 'pay' | 'decline'): Promise<Response> {
-    const path = new URL(order.payment!.checkoutUrl).pathname;
-    return this.app.request(`${path}/${button}`, { method: 'POST', as: null });
+  /** The customer follows the order's checkout link (under Stripe, that opens its Checkout Session). */
+  openCheckout(order: ShopOrder): Promise<Response> {
+    return this.payments.open(this.app, order);
   }
 
-  /** A webhook signed by this app's sandbox provider, about the order's payment. */
+  /**
+   * Pays or declines at the provider's checkout, as the customer does: the sandbox page's form, or
+   * Stripe's page and the webhook Stripe sends then. 200 when Ordo took the outcome.
+   */
+  async checkout(order: ShopOrder, button: 'pay' | 'decline'): Promise<Response> {
+    return this.payments.checkout(this.app, order, button);
+  }
+
+  /** A webhook signed by the provider, about the order's payment. */
   webhook(
     order: ShopOrder,
     type: 'payment.succeeded' | 'payment.failed',
-    overrides: { id?: string; amount?: number; currency?: string; timestamp?: number } = {},
-  ): { body: string; headers: Record<string, string> } {
-    const sandbox = this.app.ordo.app.get(SandboxProvider);
-    const { body, signature } = sandbox.signedWebhook(
-      {
-        ...(overrides.id ? { id: overrides.id } : {}),
-        type,
-        data: {
-          tenant: this.code,
-          payment: order.payment!.id,
-          amount: overrides.amount ?? order.total!,
-          currency: overrides.currency ?? order.currency,
-        },
-      },
-      overrides.timestamp,
-    );
-    return { body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature } };
+    overrides: WebhookOverrides = {},
+  ): Promise<Webhook> {
+    return this.payments.webhook(this.app, this.code, order, type, overrides);
   }
 
-  /** Posts a webhook to the sandbox endpoint, raw (the signature covers the exact bytes). */
-  async deliver(webhook: { body: string; headers: Record<string, string> }): Promise<Response> {
-    return fetch(`${this.app.url}/api/payments/webhooks/sandbox`, {
-      method: 'POST',
-      headers: webhook.headers,
-      body: webhook.body,
-    });
+  /** Posts a webhook to the provider's endpoint, raw (the signature covers the exact bytes). */
+  async deliver(webhook: Webhook): Promise<Response> {
+    return this.payments.deliver(this.app, webhook);
   }
 
   async paid(productId: string, quantity = 1): Promise<ShopOrder> {

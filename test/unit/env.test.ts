@@ -226,6 +226,26 @@ describe('loadEnv', () => {
       assert.equal(loadEnv({ NODE_ENV: 'test', ...database }).JWT_SECRET, undefined);
     });
   });
+
+  it('asks for both Stripe secrets when PAYMENT_PROVIDER=stripe, and checks their form', () => {
+    const missing = problemsOf({ PAYMENT_PROVIDER: 'stripe' });
+    assertNamed(missing, 'STRIPE_SECRET_KEY');
+    assertNamed(missing, 'STRIPE_WEBHOOK_SECRET');
+    const malformed = problemsOf({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'pk_test_publishable',
+      STRIPE_WEBHOOK_SECRET: 'not-a-whsec',
+    });
+    assertNamed(malformed, 'STRIPE_SECRET_KEY');
+    assertNamed(malformed, 'STRIPE_WEBHOOK_SECRET');
+    const env = loadEnv({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+    });
+    assert.equal(env.PAYMENT_PROVIDER, 'stripe');
+    assert.equal(loadEnv({}).PAYMENT_PROVIDER, 'sandbox', 'the sandbox needs no Stripe secrets');
+  });
 });
 
 describe("Ordo's own secrets without their variables", () => {

@@ -56,7 +56,7 @@ export type PaymentHistory = z.infer<typeof paymentHistorySchema>;
 export const webhookReceiptSchema = z.object({
   received: z.literal(true),
   duplicate: z.boolean().describe('This event id was received before; nothing was done again'),
-  outcome: z.string().describe('`applied`, `duplicate`, or `ignored: <why>`'),
+  outcome: z.string().describe('`applied` (or `applied: <what>`), `duplicate`, or `ignored: <why>`'),
 });
 export type WebhookReceipt = z.infer<typeof webhookReceiptSchema>;
 

@@ -4,22 +4,35 @@ import { PAYMENT_PROVIDER } from './payment-provider.port.js';
 import { PaymentsService } from './payments.service.js';
 import { RefundProcessor } from './refund-processor.consumer.js';
 import { CheckoutRateLimitGuard } from './sandbox/checkout-rate-limit.guard.js';
-import { SandboxCheckoutController } from './sandbox/sandbox-checkout.controller.js';
+import { SANDBOX_CHECKOUT_ROUTES, SandboxCheckoutController } from './sandbox/sandbox-checkout.controller.js';
 import { SandboxProvider } from './sandbox/sandbox-provider.js';
+import { STRIPE_CHECKOUT_ROUTES, StripeCheckoutController } from './stripe/stripe-checkout.controller.js';
+import { StripeProvider } from './stripe/stripe-provider.js';
 import { WebhooksController } from './webhooks.controller.js';
+import { ENV } from '../../config/config.module.js';
+import type { Env } from '../../config/env.schema.js';
+
+/** The customer-facing checkout pages, outside the `/api` prefix. */
+export const CHECKOUT_ROUTES = [...SANDBOX_CHECKOUT_ROUTES, ...STRIPE_CHECKOUT_ROUTES];
 
 /**
- * Payments (DESIGN §7): the provider port with the built-in sandbox provider (its checkout page and
- * webhook), payment records and events, refunds. The orders module drives it; it knows nothing of orders
- * beyond their ids.
+ * Payments (DESIGN §7): the provider port with its two adapters — the built-in sandbox (its checkout
+ * page and webhook) and Stripe (its checkout link and webhook), chosen by PAYMENT_PROVIDER — payment
+ * records and events, refunds. The orders module drives it; it knows nothing of orders beyond their ids.
  */
 @Module({
   imports: [TenantsModule],
-  controllers: [WebhooksController, SandboxCheckoutController],
+  controllers: [WebhooksController, SandboxCheckoutController, StripeCheckoutController],
   providers: [
     SandboxProvider,
     CheckoutRateLimitGuard,
-    { provide: PAYMENT_PROVIDER, useExisting: SandboxProvider },
+    StripeProvider,
+    {
+      provide: PAYMENT_PROVIDER,
+      inject: [ENV, SandboxProvider, StripeProvider],
+      useFactory: (env: Env, sandbox: SandboxProvider, stripe: StripeProvider) =>
+        env.PAYMENT_PROVIDER === 'stripe' ? stripe : sandbox,
+    },
     PaymentsService,
     RefundProcessor,
   ],

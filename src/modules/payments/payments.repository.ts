@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { newId } from '../../common/ids.js';
 import type { Db } from '../../infra/database/sql-database.js';
 import type { PaymentStatus } from './payments.events.js';
@@ -10,6 +10,11 @@ export type Refund = typeof refunds.$inferSelect;
 
 /** Payment statuses whose checkout can still be paid, and which the expiry job closes. */
 export const OPEN_PAYMENT: readonly PaymentStatus[] = ['PENDING', 'FAILED'];
+
+/** Open and not past its due time: the customer may still pay it. */
+export function isPayable(payment: Payment, now: Date): boolean {
+  return OPEN_PAYMENT.includes(payment.status as PaymentStatus) && new Date(payment.expiresAt) > now;
+}
 
 /** Queries on a tenant's payments; each takes the transaction (on the tenant's database) it runs in. */
 export const paymentsRepository = {
@@ -42,6 +47,22 @@ export const paymentsRepository = {
       .where(and(eq(payments.id, id), inArray(payments.status, [...OPEN_PAYMENT])))
       .returning({ id: payments.id });
     return closed.length > 0;
+  },
+
+  /** Brings the payment's due time forward to `by` (never later): the expiry job then closes it. */
+  async dueBy(tx: Db, id: string, by: Date): Promise<void> {
+    await tx
+      .update(payments)
+      .set({ expiresAt: sql`least(${payments.expiresAt}, ${by.toISOString()}::timestamptz)`, updatedAt: sql`now()` })
+      .where(eq(payments.id, id));
+  },
+
+  /** Keeps the provider's id of a lazily opened checkout; the first one kept stays. */
+  async setProviderRef(tx: Db, id: string, providerRef: string): Promise<void> {
+    await tx
+      .update(payments)
+      .set({ providerRef, updatedAt: sql`now()` })
+      .where(and(eq(payments.id, id), isNull(payments.providerRef)));
   },
 
   /** The order's payments, newest first. */

@@ -73,11 +73,20 @@ export class PaymentsService {
    * A provider webhook: verified before anything else, then applied in one transaction on the
    * tenant's database. Each provider event id is recorded once (a repeat is acknowledged as a
    * duplicate); a late or contradicting event is recorded as ignored and changes nothing; an amount
-   * or currency that does not match the payment is refused with 422 and nothing is written.
+   * or currency that does not match the payment is refused with 422 and nothing is written. A verified
+   * event that concerns no payment of ours is acknowledged and ignored, so the provider stops sending it.
    */
-  async receiveWebhook(rawBody: string, headers: Record<string, string | string[] | undefined>) {
+  async receiveWebhook(
+    provider: string,
+    rawBody: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<WebhookReceipt> {
+    if (provider !== this.provider.name) {
+      throw new ProblemException(problem(404, `Payments here go through ${this.provider.name}, not ${provider}.`));
+    }
     const check = this.provider.verifyWebhook(rawBody, headers);
     if (!check.ok) throw new ProblemException(problem(check.status, `Webhook refused: ${check.reason}.`));
+    if (!check.event) return { received: true, duplicate: false, outcome: `ignored: ${check.ignored}` };
     const event = check.event;
     const tenant = await this.tenants.find(event.tenant);
     if (!tenant) throw unknownPayment(event.paymentId);
@@ -208,17 +217,40 @@ export class PaymentsService {
 
   private async apply(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent): Promise<string> {
     const status = payment.status as PaymentStatus;
-    if (event.type === 'payment.succeeded') {
-      // Money taken counts even after the checkout expired: the orders module refunds what it cannot serve.
-      if (status === 'SUCCEEDED' || status === 'REFUNDED') return `ignored: payment already ${status}`;
-      await paymentsRepository.setStatus(tx, payment.id, 'SUCCEEDED');
-      await emit(PaymentSucceeded, {
-        aggregateId: payment.id,
-        tenant,
-        payload: { ...moneyOf(payment), providerEventId: event.id, before: { status }, after: { status: 'SUCCEEDED' } },
-      });
-      return 'applied';
+    switch (event.type) {
+      case 'payment.succeeded':
+        return this.succeed(tx, emit, tenant, payment, event);
+      case 'payment.failed':
+        return this.fail(tx, emit, tenant, payment, event);
+      case 'checkout.expired':
+        // The provider's checkout can no longer be paid: the order's payment time is up now. The
+        // payment-expiry job, the one place orders expire, closes it on its next run.
+        if (!OPEN_PAYMENT.includes(status)) return `ignored: payment already ${status}`;
+        await paymentsRepository.dueBy(tx, payment.id, this.clock.now());
+        return 'applied: due for expiry';
+      case 'payment.refunded':
+        return this.refundedAtProvider(tx, emit, tenant, payment, event);
     }
+  }
+
+  private async succeed(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent) {
+    const status = payment.status as PaymentStatus;
+    // Money taken counts even after the checkout expired: the orders module refunds what it cannot serve.
+    if (status === 'SUCCEEDED' || status === 'REFUNDED') return `ignored: payment already ${status}`;
+    // Given back before we heard it was taken (refundedAtProvider): nothing left to pay with.
+    const refunds = await paymentsRepository.refunds(tx, [payment.id]);
+    if (refunds.some((refund) => refund.status === 'SUCCEEDED')) return 'ignored: the money was already refunded';
+    await paymentsRepository.setStatus(tx, payment.id, 'SUCCEEDED');
+    await emit(PaymentSucceeded, {
+      aggregateId: payment.id,
+      tenant,
+      payload: { ...moneyOf(payment), providerEventId: event.id, before: { status }, after: { status: 'SUCCEEDED' } },
+    });
+    return 'applied';
+  }
+
+  private async fail(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent) {
+    const status = payment.status as PaymentStatus;
     if (status !== 'PENDING') return `ignored: payment already ${status}`;
     const reason = event.reason ?? 'declined';
     await paymentsRepository.setStatus(tx, payment.id, 'FAILED', reason);
@@ -232,6 +264,33 @@ export class PaymentsService {
         after: { status: 'FAILED', reason },
       },
     });
+    return 'applied';
+  }
+
+  /**
+   * The provider gave the whole payment back: the refund Ordo asked for (if its consumer has not
+   * recorded it yet), or one made at the provider (its dashboard). The payment ends REFUNDED with one
+   * refund row and one `payment.refunded`.
+   *
+   * Out of order, before the success it undoes, the payment is still open: it stays open, so the
+   * payment-expiry job still expires the order and releases its stock (a REFUNDED payment would leave
+   * it awaiting payment for ever), and the refund row makes the late success `ignored`.
+   */
+  private async refundedAtProvider(tx: Db, emit: Emit, tenant: string, payment: Payment, event: ProviderEvent) {
+    if (payment.status === 'REFUNDED') return 'ignored: payment already REFUNDED';
+    const { refund } = await paymentsRepository.refundOnce(tx, {
+      id: newId(),
+      paymentId: payment.id,
+      amount: payment.amount,
+      currency: payment.currency,
+      reason: 'refunded at the provider',
+    });
+    const providerRef = event.providerRef ?? event.id;
+    if (OPEN_PAYMENT.includes(payment.status as PaymentStatus)) {
+      await paymentsRepository.completeRefund(tx, refund.id, providerRef);
+      return 'applied: refunded before it was confirmed; the order expires unpaid';
+    }
+    await this.completeRefund(tx, emit, tenant, refund.id, providerRef);
     return 'applied';
   }
 

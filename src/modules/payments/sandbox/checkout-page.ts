@@ -2,6 +2,7 @@
 // the sandbox, so a payer (or a shop that allowed the sandbox in production) never takes it for a real payment.
 import { createHash } from 'node:crypto';
 import { formatMoney } from '../../../common/money.js';
+import { escapeHtml as escape } from '../html.js';
 
 export interface CheckoutPage {
   merchant: string;
@@ -37,8 +38,6 @@ export const CHECKOUT_CSP = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 export function checkoutHtml(page: CheckoutPage): string {
   const buttons = page.payable

@@ -6,15 +6,15 @@ import { Public } from '../../../common/auth/decorators.js';
 import { CLOCK, type Clock } from '../../../common/clock.js';
 import { LOGGER } from '../../../infra/logging/logger.js';
 import { ReadyTenants } from '../../tenants/ready-tenants.js';
-import { paymentsRepository, type Payment } from '../payments.repository.js';
+import { isPayable, paymentsRepository } from '../payments.repository.js';
 import { PaymentsService } from '../payments.service.js';
 import { CHECKOUT_CSP, checkoutHtml } from './checkout-page.js';
 import { CheckoutRateLimitGuard } from './checkout-rate-limit.guard.js';
-import { SandboxProvider } from './sandbox-provider.js';
+import { SANDBOX, SandboxProvider } from './sandbox-provider.js';
 import { SIGNATURE_HEADER } from './webhook-signature.js';
 
 /** Paths outside the `/api` prefix: the page a customer's browser opens. */
-export const CHECKOUT_ROUTES = ['pay/:token', 'pay/:token/pay', 'pay/:token/decline'];
+export const SANDBOX_CHECKOUT_ROUTES = ['pay/:token', 'pay/:token/pay', 'pay/:token/decline'];
 
 type Outcome = 'pay' | 'decline';
 
@@ -62,7 +62,7 @@ export class SandboxCheckoutController {
     const found = await this.find(token);
     if (!found) return this.notFound(reply);
     const { payment, tenant } = found;
-    if (!payable(payment, this.clock.now())) return this.render(reply, token, 409);
+    if (!isPayable(payment, this.clock.now())) return this.render(reply, token, 409);
     const webhook = this.sandbox.signedWebhook({
       type: outcome === 'pay' ? 'payment.succeeded' : 'payment.failed',
       data: {
@@ -76,7 +76,7 @@ export class SandboxCheckoutController {
     // The signed webhook a real provider would send, applied in process: the same verification,
     // deduplication and money checks as `POST /api/payments/webhooks/sandbox`, without an HTTP hop to itself.
     const delivered = await this.payments
-      .receiveWebhook(webhook.body, { [SIGNATURE_HEADER]: webhook.signature })
+      .receiveWebhook(SANDBOX, webhook.body, { [SIGNATURE_HEADER]: webhook.signature })
       .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     if (delivered instanceof Error) {
       this.log.warn({ err: delivered, payment: payment.id }, 'sandbox webhook could not be applied');
@@ -108,7 +108,7 @@ export class SandboxCheckoutController {
           amount: payment.amount,
           currency: payment.currency,
           status: payment.status,
-          payable: payable(payment, this.clock.now()),
+          payable: isPayable(payment, this.clock.now()),
           action: `/pay/${token}`,
           ...(message ? { message } : {}),
         }),
@@ -121,9 +121,4 @@ export class SandboxCheckoutController {
       .type('text/html; charset=utf-8')
       .send('<!doctype html><title>Not found</title><p>This checkout link is not valid.</p>');
   }
-}
-
-/** Open (pending, or declined and retried) and not past its due time. */
-function payable(payment: Payment, now: Date): boolean {
-  return (payment.status === 'PENDING' || payment.status === 'FAILED') && new Date(payment.expiresAt) > now;
 }

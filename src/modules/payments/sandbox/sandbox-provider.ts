@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ENV } from '../../../config/config.module.js';
 import type { Env } from '../../../config/env.schema.js';
 import { sandboxWebhookSecret } from '../../../config/signing-secret.js';
 import { newId } from '../../../common/ids.js';
+import { CheckoutTokens, publicUrl, type CheckoutTarget } from '../checkout-tokens.js';
 import type {
   Checkout,
   CheckoutRequest,
@@ -35,12 +36,6 @@ export const sandboxWebhookBody = z.strictObject({
 });
 export type SandboxWebhookBody = z.infer<typeof sandboxWebhookBody>;
 
-/** What a checkout token names. The token is `<base64url JSON>.<HMAC>`: nothing is stored for it. */
-export interface CheckoutTarget {
-  tenant: string;
-  paymentId: string;
-}
-
 /**
  * The built-in provider (DESIGN §7). Checkout: a page Ordo serves itself (`/pay/<token>`), whose Pay and
  * Decline buttons make the sandbox send a signed `payment.succeeded` / `payment.failed` webhook to
@@ -55,10 +50,13 @@ export class SandboxProvider implements PaymentProvider {
   readonly name = SANDBOX;
   private readonly secret: string;
   private readonly publicUrl: string;
+  private readonly tokens: CheckoutTokens;
 
   constructor(@Inject(ENV) env: Env) {
-    this.secret = sandboxWebhookSecret(env).secret;
-    this.publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+    // Under another provider the sandbox is closed (its routes answer 404) and needs no shared key.
+    this.secret = env.PAYMENT_PROVIDER === SANDBOX ? sandboxWebhookSecret(env).secret : randomBytes(32).toString('hex');
+    this.publicUrl = publicUrl(env);
+    this.tokens = new CheckoutTokens(this.secret);
   }
 
   openCheckout(request: CheckoutRequest): Checkout {
@@ -113,24 +111,11 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   checkoutToken(target: CheckoutTarget): string {
-    const payload = Buffer.from(JSON.stringify({ t: target.tenant, p: target.paymentId })).toString('base64url');
-    return `${payload}.${this.mac(payload)}`;
+    return this.tokens.token(target);
   }
 
   /** The payment a checkout token names, or undefined if the token was not made here. */
   checkoutTarget(token: string): CheckoutTarget | undefined {
-    const [payload, mac, extra] = token.split('.');
-    if (!payload || !mac || extra !== undefined) return undefined;
-    const expected = Buffer.from(this.mac(payload));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const parsed = z
-      .object({ t: z.string(), p: z.uuid() })
-      .safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    return parsed.success ? { tenant: parsed.data.t, paymentId: parsed.data.p } : undefined;
-  }
-
-  private mac(payload: string): string {
-    return createHmac('sha256', this.secret).update(`checkout.${payload}`).digest('base64url');
+    return this.tokens.target(token);
   }
 }
