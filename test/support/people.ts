@@ -13,14 +13,27 @@ const PASSWORD = 'a-long-enough-password';
 export interface Person {
   id: string;
   email: string;
+  /** The access token of the session signing in opened. */
   token: string;
+  /** That session's refresh token. */
+  refreshToken: string;
 }
 
-async function signIn(app: App, email: string, password = PASSWORD): Promise<Person> {
+interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  user: { id: string };
+}
+
+/** Signs in (a new session each time): `token` and `refreshToken` are that session's. */
+export async function signIn(app: App, email: string, password = PASSWORD): Promise<Person> {
   const response = await app.request('/api/auth/login', { method: 'POST', json: { email, password }, as: null });
   assert.equal(response.status, 200, `${email} signs in: ${await response.clone().text()}`);
-  const body = (await response.json()) as { access_token: string; user: { id: string } };
-  return { id: body.user.id, email, token: body.access_token };
+  return personOf(email, (await response.json()) as TokenPair);
+}
+
+function personOf(email: string, tokens: TokenPair): Person {
+  return { id: tokens.user.id, email, token: tokens.access_token, refreshToken: tokens.refresh_token };
 }
 
 /** A CUSTOMER through self-signup, signed in. */
@@ -32,8 +45,7 @@ export async function customer(app: App, label = 'customer'): Promise<Person> {
     as: null,
   });
   assert.equal(response.status, 201, await response.clone().text());
-  const body = (await response.json()) as { access_token: string; user: { id: string } };
-  return { id: body.user.id, email, token: body.access_token };
+  return personOf(email, (await response.json()) as TokenPair);
 }
 
 /** An account of any role made by the test admin (a MERCHANT needs its tenant), signed in. */
@@ -46,6 +58,18 @@ export async function person(
   const response = await app.request('/api/users', {
     method: 'POST',
     json: { email, password: PASSWORD, name: `A ${role.toLowerCase()}`, role, ...(tenantCode ? { tenantCode } : {}) },
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return signIn(app, email);
+}
+
+/** A MERCHANT the tenant's owner adds to its staff (`POST /api/tenants/:code/members`), signed in. */
+export async function staffMember(app: App, code: string, owner: Person): Promise<Person> {
+  const email = `staff-${newId()}@shops.test`;
+  const response = await app.request(`/api/tenants/${code}/members`, {
+    method: 'POST',
+    json: { email, password: PASSWORD, name: `Staff of ${code}` },
+    as: owner.token,
   });
   assert.equal(response.status, 201, await response.clone().text());
   return signIn(app, email);

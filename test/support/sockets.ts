@@ -4,9 +4,12 @@ import { waitFor } from './wait-for.js';
 /** A real socket.io client on `/realtime`, recording every event it receives, in order. */
 export class RealtimeClient {
   readonly received: { event: string; payload: Record<string, unknown> }[] = [];
+  /** When the connection ended and why (socket.io-client's reason), once it has. */
+  ended: { at: number; reason: string } | undefined;
 
   private constructor(readonly socket: Socket) {
     socket.onAny((event: string, payload: Record<string, unknown>) => this.received.push({ event, payload }));
+    socket.on('disconnect', (reason) => (this.ended = { at: Date.now(), reason }));
   }
 
   /** Connects with `token` in `auth.token`; rejects with the server's reason when refused. */
@@ -28,6 +31,30 @@ export class RealtimeClient {
 
   watch(tenant: string, orderId: string): Promise<{ ok: boolean; error?: string }> {
     return this.socket.timeout(5_000).emitWithAck('order.watch', { tenant, orderId });
+  }
+
+  /** `auth.refresh { token }`: hands the server a fresher access token of the socket's session. */
+  refreshAuth(token: string): Promise<{ ok: boolean; expiresAt?: string | null; error?: string }> {
+    return this.socket.timeout(5_000).emitWithAck('auth.refresh', { token });
+  }
+
+  /** Resolves once the server has ended the connection; rejects after `timeoutMs`. */
+  waitForEnd(timeoutMs: number): Promise<{ at: number; reason: string }> {
+    return waitFor(() => this.ended, { timeoutMs, intervalMs: 10, what: 'the server to end the socket' });
+  }
+
+  /**
+   * True if the server still answers this socket (a round trip: an `order.watch` it refuses for want of
+   * an order). To show a socket was spared, ask once one that was not has ended on the same server.
+   */
+  async stillServed(): Promise<boolean> {
+    if (!this.socket.connected) return false;
+    try {
+      await this.socket.timeout(5_000).emitWithAck('order.watch', {});
+      return this.socket.connected;
+    } catch {
+      return false;
+    }
   }
 
   /** The statuses of `orderId` seen so far, in arrival order. */

@@ -15,6 +15,12 @@ export interface AccessClaims {
   sid: string;
 }
 
+/** Verified claims, with when the token stops being good. */
+export interface VerifiedClaims extends AccessClaims {
+  /** The token's `exp`, in seconds since the epoch; undefined if it carries none. */
+  exp: number | undefined;
+}
+
 const ISSUER = 'ordo';
 const AUDIENCE = 'ordo-api';
 /**
@@ -56,7 +62,7 @@ export class AccessTokens implements OnModuleInit {
   }
 
   /** The token's claims, or null when it is malformed, forged, expired, lacks a required claim or is not ours. */
-  async verify(token: string): Promise<AccessClaims | null> {
+  async verify(token: string): Promise<VerifiedClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -69,7 +75,7 @@ export class AccessTokens implements OnModuleInit {
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !ROLES.includes(role)) return null;
       const tenant = typeof payload.tenant === 'string' ? payload.tenant : null;
-      return { sub: payload.sub, role, tenant, sid: payload.sid };
+      return { sub: payload.sub, role, tenant, sid: payload.sid, exp: payload.exp };
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return null;
       throw error;

@@ -11,6 +11,7 @@ import { AuthGuard } from './auth.guard.js';
 import { FirstAdmin } from './first-admin.js';
 import { LoginService } from './login.service.js';
 import { AuthRateLimiter, AuthRateLimitGuard } from './rate-limit.js';
+import { SessionEndings } from './session-endings.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionStatus } from './session-status.js';
 
@@ -26,24 +27,24 @@ import { SessionStatus } from './session-status.js';
     AuthRateLimitGuard,
     FirstAdmin,
     SessionStatus,
+    SessionEndings,
     AccessTokenVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
   ],
-  exports: [AccessTokens, SessionStatus, AccessTokenVerifier, SessionsService],
+  exports: [AccessTokens, SessionStatus, AccessTokenVerifier, SessionsService, SessionEndings],
 })
 export class AuthModule implements OnModuleInit {
   constructor(
     @Inject(UserSessions) private readonly userSessions: UserSessions,
     @Inject(SessionsService) private readonly sessions: SessionsService,
-    @Inject(SessionStatus) private readonly status: SessionStatus,
   ) {}
 
   /** The users module revokes sessions through these (users cannot import auth: see UserSessions). */
   onModuleInit(): void {
     this.userSessions.plugIn({
       revokeAllOf: (tx, userId, reason) => this.sessions.revokeAllOf(tx, userId, reason),
-      forgetCachedChecksOf: (userId) => this.status.forgetUser(userId),
+      forgetCachedChecksOf: (userId) => this.sessions.userChanged(userId),
     });
   }
 }

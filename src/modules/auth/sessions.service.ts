@@ -14,6 +14,7 @@ import { Accounts } from '../users/accounts.js';
 import { AccessTokens } from './access-tokens.js';
 import type { SessionView } from './auth.dto.js';
 import { SessionRefreshed, SessionRevoked, SessionStarted } from './session.events.js';
+import { SessionEndings, type SessionEnding } from './session-endings.js';
 import { SessionStatus } from './session-status.js';
 import { refreshTokens, sessions } from './sessions.tables.js';
 
@@ -60,7 +61,8 @@ const iso = (value: Date | string) => new Date(value).toISOString();
  *
  * Revocation is immediate: every request checks its session through SessionStatus (cached briefly),
  * and each revocation here invalidates that cached answer in every process sharing the cache, so a
- * revoked session's access token is refused on its very next request, not when it expires.
+ * revoked session's access token is refused on its very next request, not when it expires; its open
+ * sockets are dropped at once (SessionEndings).
  */
 @Injectable()
 export class SessionsService {
@@ -69,6 +71,7 @@ export class SessionsService {
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(AccessTokens) private readonly accessTokens: AccessTokens,
     @Inject(SessionStatus) private readonly status: SessionStatus,
+    @Inject(SessionEndings) private readonly endings: SessionEndings,
     @Inject(Accounts) private readonly accounts: Accounts,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) private readonly log: Logger,
@@ -194,8 +197,29 @@ export class SessionsService {
       return true;
     });
     // After the commit: a process re-checking now must see the revocation.
-    if (found) await this.status.forget([sessionId]);
+    if (found) await this.ended({ sessionId }, () => this.status.forget([sessionId]));
     return found;
+  }
+
+  /**
+   * Call after the commit of a change to what a user's tokens may say or whether they may act at all
+   * (disabled, deleted, role or tenant changed): every process re-checks their sessions on the next
+   * request, and their open sockets are dropped.
+   */
+  userChanged(userId: string): Promise<void> {
+    return this.ended({ userId }, () => this.status.forgetUser(userId));
+  }
+
+  /**
+   * Forgets the cached session checks first, so a socket reconnecting at once is refused, then
+   * announces the end; announced even if the cache failed, since the change has committed.
+   */
+  private async ended(ending: SessionEnding, forgetCachedChecks: () => Promise<void>): Promise<void> {
+    try {
+      await forgetCachedChecks();
+    } finally {
+      this.endings.announce(ending);
+    }
   }
 
   /**

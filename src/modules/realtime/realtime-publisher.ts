@@ -38,15 +38,34 @@ export class RealtimePublisher implements OnApplicationShutdown {
 
   publish(to: string[], event: string, payload: unknown): void {
     if (to.length === 0) return;
-    if (this.server) {
-      this.server.of(REALTIME_NAMESPACE).to(to).emit(event, payload);
-      return;
-    }
+    this.reach(
+      (server) => server.of(REALTIME_NAMESPACE).to(to).emit(event, payload),
+      (emitter) => emitter.of(REALTIME_NAMESPACE).to(to).emit(event, payload),
+    );
+  }
+
+  /**
+   * Ends every socket in these rooms, in every API process (their clients see "io server disconnect"
+   * and do not reconnect by themselves).
+   */
+  disconnect(to: string[]): void {
+    if (to.length === 0) return;
+    this.reach(
+      (server) => {
+        const namespace = server.of(REALTIME_NAMESPACE);
+        // This process's sockets at once: the Redis adapter routes even local disconnects through Redis.
+        namespace.local.in(to).disconnectSockets(true);
+        if (this.env.REDIS_URL) namespace.in(to).disconnectSockets(true);
+      },
+      (emitter) => emitter.of(REALTIME_NAMESPACE).in(to).disconnectSockets(true),
+    );
+  }
+
+  /** Through the local server where there is one, else through the Redis emitter, else nowhere (warned once). */
+  private reach(viaServer: (server: Server) => void, viaEmitter: (emitter: Emitter) => void): void {
+    if (this.server) return viaServer(this.server);
     const emitter = this.redisEmitter();
-    if (emitter) {
-      emitter.of(REALTIME_NAMESPACE).to(to).emit(event, payload);
-      return;
-    }
+    if (emitter) return viaEmitter(emitter);
     if (!this.warned) {
       this.warned = true;
       this.log.warn('realtime events are dropped: this process serves no sockets and REDIS_URL is not set');

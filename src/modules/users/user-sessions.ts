@@ -10,7 +10,7 @@ export interface SessionKeeper {
   revokeAllOf(tx: Db, userId: string, reason: RevokeReason): Promise<number>;
   /**
    * Call after the commit of a change to what a user's tokens may say or whether they may act: every
-   * process re-checks the user's sessions on their next request.
+   * process re-checks the user's sessions on their next request, and their open sockets end.
    */
   forgetCachedChecksOf(userId: string): Promise<void>;
 }
