@@ -8,6 +8,7 @@ import { AppModule, rolesOf } from './app.module.js';
 import type { Env } from './config/env.schema.js';
 import { newId } from './common/ids.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
+import { corsOptions } from './common/http/cors.js';
 import type { InfraOptions } from './infra/infra.module.js';
 import { createLogger, LOGGER, PinoNestLogger } from './infra/logging/logger.js';
 import { enterSqlOrigin } from './infra/database/sql-origin.js';
@@ -62,6 +63,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
   // rawBody: webhooks are signed over the exact bytes received.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: nestLogger, rawBody: true });
   app.setGlobalPrefix('api', { exclude: ['metrics', ...CHECKOUT_ROUTES] });
+  app.enableCors(corsOptions(env.CORS_ORIGINS));
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
   instrumentHttp(app);
   setupOpenApi(app);
