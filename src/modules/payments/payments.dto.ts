@@ -6,33 +6,39 @@ import type { Payment, PaymentEvent, Refund } from './payments.repository.js';
 const iso = (value: Date | string) => new Date(value).toISOString();
 
 /** The checkout of an order awaiting payment, as order views show it. */
-export const checkoutViewSchema = z.object({
-  id: z.uuid(),
-  status: z.enum(PAYMENT_STATUSES),
-  checkoutUrl: z.string().describe('Where the customer pays (the sandbox serves it at /pay/<token>)'),
-  expiresAt: z.string().describe('After this the order expires unless paid'),
-});
+export const checkoutViewSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(PAYMENT_STATUSES),
+    checkoutUrl: z.string().describe('Where the customer pays (the sandbox serves it at /pay/<token>)'),
+    expiresAt: z.string().describe('After this the order expires unless paid'),
+  })
+  .meta({ id: 'Checkout' });
 export type CheckoutView = z.infer<typeof checkoutViewSchema>;
 
-const paymentEventSchema = z.object({
-  type: z.string().describe('payment.created, payment.succeeded, payment.failed, refund.requested, …'),
-  providerEventId: z.string().nullable().describe("The provider's event id; null for events Ordo records itself"),
-  amount: z.number().int().nullable(),
-  currency: z.string().nullable(),
-  outcome: z.string().describe('`applied`, or `ignored: <why>` (e.g. a late `failed` after `succeeded`)'),
-  at: z.string(),
-});
+const paymentEventSchema = z
+  .object({
+    type: z.string().describe('payment.created, payment.succeeded, payment.failed, refund.requested, …'),
+    providerEventId: z.string().nullable().describe("The provider's event id; null for events Ordo records itself"),
+    amount: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    outcome: z.string().describe('`applied`, or `ignored: <why>` (e.g. a late `failed` after `succeeded`)'),
+    at: z.string(),
+  })
+  .meta({ id: 'PaymentEvent' });
 
-const refundSchema = z.object({
-  id: z.uuid(),
-  amount: z.number().int(),
-  currency: z.string(),
-  reason: z.string(),
-  status: z.enum(REFUND_STATUSES),
-  providerRef: z.string().nullable(),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
-});
+const refundSchema = z
+  .object({
+    id: z.uuid(),
+    amount: z.number().int(),
+    currency: z.string(),
+    reason: z.string(),
+    status: z.enum(REFUND_STATUSES),
+    providerRef: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Refund' });
 
 export const paymentHistorySchema = z.object({
   data: z.array(
@@ -49,11 +55,13 @@ export const paymentHistorySchema = z.object({
 });
 export type PaymentHistory = z.infer<typeof paymentHistorySchema>;
 
-export const webhookReceiptSchema = z.object({
-  received: z.literal(true),
-  duplicate: z.boolean().describe('This event id was received before; nothing was done again'),
-  outcome: z.string().describe('`applied`, `duplicate`, or `ignored: <why>`'),
-});
+export const webhookReceiptSchema = z
+  .object({
+    received: z.literal(true),
+    duplicate: z.boolean().describe('This event id was received before; nothing was done again'),
+    outcome: z.string().describe('`applied`, `duplicate`, or `ignored: <why>`'),
+  })
+  .meta({ id: 'WebhookReceipt' });
 export type WebhookReceipt = z.infer<typeof webhookReceiptSchema>;
 
 export function paymentHistoryView(
