@@ -40,19 +40,19 @@ const refundSchema = z
   })
   .meta({ id: 'Refund' });
 
-export const paymentHistorySchema = z.object({
-  data: z.array(
-    checkoutViewSchema.extend({
-      provider: z.string(),
-      amount: z.number().int(),
-      currency: z.string(),
-      failureReason: z.string().nullable(),
-      createdAt: z.string(),
-      events: z.array(paymentEventSchema),
-      refunds: z.array(refundSchema),
-    }),
-  ),
-});
+const paymentSchema = checkoutViewSchema
+  .extend({
+    provider: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    failureReason: z.string().nullable(),
+    createdAt: z.string(),
+    events: z.array(paymentEventSchema),
+    refunds: z.array(refundSchema),
+  })
+  .meta({ id: 'Payment' });
+
+export const paymentHistorySchema = z.object({ data: z.array(paymentSchema) });
 export type PaymentHistory = z.infer<typeof paymentHistorySchema>;
 
 export const webhookReceiptSchema = z
