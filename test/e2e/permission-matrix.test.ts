@@ -17,6 +17,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { PUBLIC_METADATA, ROLES_METADATA } from '../../src/common/auth/decorators.js';
 import { ROLES, type Role } from '../../src/common/auth/roles.js';
+import { CHECKOUT_ROUTES } from '../../src/modules/payments/sandbox/sandbox-checkout.controller.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
 import { addVehicle, createVendor, decided, readyDriver, registerDriver, setOnline } from '../support/fleet.js';
@@ -425,6 +426,8 @@ function servedRoutes(app: TestApp): { key: string; inDocument: boolean; declare
       .replace(/\/+/g, '/')
       .replace(/(.)\/$/, '$1')
       .replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  // As bootstrap.ts excludes them from the global prefix: Prometheus' scrape path and the checkout page.
+  const outsideApiPrefix = new Set(['metrics', ...CHECKOUT_ROUTES].map((route) => join(route)));
   return discovery.getControllers().flatMap((wrapper) => {
     const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
     if (!controller || !wrapper.instance) return [];
@@ -445,7 +448,7 @@ function servedRoutes(app: TestApp): { key: string; inDocument: boolean; declare
         true;
       return basePaths.flatMap((base) =>
         [methodPaths].flat().map((path) => ({
-          key: `${RequestMethod[requestMethod]} ${join('api', base, path)}`,
+          key: `${RequestMethod[requestMethod]} ${outsideApiPrefix.has(join(base, path)) ? join(base, path) : join('api', base, path)}`,
           inDocument: !excluded && !endpointExcluded,
           declared,
         })),

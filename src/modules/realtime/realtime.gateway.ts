@@ -4,7 +4,6 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
-import { z } from 'zod';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
@@ -13,13 +12,9 @@ import { LOGGER } from '../../infra/logging/logger.js';
 import { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { OrdersService } from '../orders/orders.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
+import { watchRequest } from './realtime-events.js';
 import { REALTIME_NAMESPACE, RealtimePublisher, socketIoKey } from './realtime-publisher.js';
 import { ownRooms, rooms } from './realtime-rooms.js';
-
-const watchRequest = z.strictObject({
-  tenant: z.string().regex(/^[a-z][a-z0-9_]{2,30}$/),
-  orderId: z.uuid(),
-});
 
 /** What the handshake leaves on each socket: who it is. */
 interface SocketData {
