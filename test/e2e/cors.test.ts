@@ -62,6 +62,15 @@ describe('CORS with CORS_ORIGINS set', () => {
     await expectProblem(response, 401);
   });
 
+  it('lets a listed origin open a Socket.IO connection over HTTP long-polling, and no other', async () => {
+    const handshake = `${app.url}/socket.io/?EIO=4&transport=polling`;
+    const listed = await read(handshake, { headers: { origin: SHOP } });
+    assert.equal(listed.status, 200);
+    assert.equal(listed.headers.get('access-control-allow-origin'), SHOP);
+    const other = await read(handshake, { headers: { origin: STRANGER } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
   it('gives any other origin no Access-Control-Allow-Origin, on the preflight or the request', async () => {
     const answered = await preflight(app, '/api/tenants/demo_shop/orders', STRANGER);
     assert.equal(answered.headers.get('access-control-allow-origin'), null);

@@ -59,7 +59,9 @@ export class RealtimeGateway implements OnApplicationShutdown {
   ) {}
 
   attach(http: HttpServer): void {
-    const server: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
+    // The web shops of CORS_ORIGINS may connect too (HTTP long-polling is subject to CORS); no one else.
+    const cors = { origin: [...this.env.CORS_ORIGINS], credentials: true };
+    const server: RealtimeServer = new Server(http, { serveClient: false, cors });
     if (this.env.REDIS_URL) {
       const pub = new Redis(this.env.REDIS_URL, { protocol: 2 });
       const sub = pub.duplicate();
