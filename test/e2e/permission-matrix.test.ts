@@ -326,23 +326,21 @@ const ownershipCases: OwnershipCase[] = [
 
 /** Every operation of the document under /api/. */
 function operationsOf(document: OpenApiDocument): Operation[] {
-  return Object.entries(document.paths)
-    .filter(([path]) => path.startsWith('/api/'))
-    .flatMap(([path, item]) =>
-      METHODS.flatMap((method) => {
-        const operation = item[method];
-        if (!operation) return [];
-        const declared = operation['x-roles'];
-        const roles = Array.isArray(declared)
-          ? declared.includes(ANY_ROLE)
-            ? ('any' as const)
-            : (declared as Role[])
-          : undefined;
-        return [
-          { method, path, key: `${method.toUpperCase()} ${path}`, isPublic: operation['x-auth'] === 'none', roles },
-        ];
-      }),
-    );
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => {
+      const operation = item[method];
+      if (!operation) return [];
+      const declared = operation['x-roles'];
+      const roles = Array.isArray(declared)
+        ? declared.includes(ANY_ROLE)
+          ? ('any' as const)
+          : (declared as Role[])
+        : undefined;
+      return [
+        { method, path, key: `${method.toUpperCase()} ${path}`, isPublic: operation['x-auth'] === 'none', roles },
+      ];
+    }),
+  );
 }
 
 /** The path with each `{param}` filled: tenant codes from `values`, anything else a fresh UUID. */
