@@ -8,6 +8,7 @@ import { AppModule, rolesOf } from './app.module.js';
 import type { Env } from './config/env.schema.js';
 import { newId } from './common/ids.js';
 import { ProblemFilter } from './common/http/problem.filter.js';
+import { corsOptions } from './common/http/cors.js';
 import { answerClientError, answerFrameworkError } from './common/http/framework-errors.js';
 import { useSecurityHeaders } from './common/http/security-headers.js';
 import type { InfraOptions } from './infra/infra.module.js';
@@ -75,6 +76,7 @@ export async function startOrdo(env: Env, options: StartOptions = {}): Promise<O
     abortOnError: false,
   });
   app.setGlobalPrefix('api', { exclude: ['metrics', ...CHECKOUT_ROUTES] });
+  app.enableCors(corsOptions(env.CORS_ORIGINS));
   app.useGlobalFilters(new ProblemFilter(app.get(LOGGER)));
   useSecurityHeaders(app);
   instrumentHttp(app);

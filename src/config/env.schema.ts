@@ -16,6 +16,29 @@ const flag = z
   .optional()
   .transform((value) => value === 'true');
 
+/**
+ * Exact origins only (scheme, host, port; no path, no `*`): credentials may cross, so a wildcard or a
+ * pattern would hand a signed-in browser to any site that matches.
+ */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an exact origin like https://shop.example.com (no path, no trailing /, no *)`,
+        });
+      }
+    }
+    return origins;
+  });
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** A comma-separated list of positive numbers, e.g. `1,2,4,8`. */
@@ -55,6 +78,11 @@ export const envSchema = z
       .transform((value) =>
         value === undefined || value === '' || value === 'false' ? false : value === 'true' ? true : value,
       ),
+    /**
+     * Web origins (a shop's site on another host) whose browsers may call the API: a comma-separated
+     * list of exact origins, `https://shop.example.com,http://localhost:5173`. Unset: same origin only.
+     */
+    CORS_ORIGINS: corsOrigins,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: z
       .enum(['true', 'false'])

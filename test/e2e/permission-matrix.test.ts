@@ -17,6 +17,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { PUBLIC_METADATA, ROLES_METADATA } from '../../src/common/auth/decorators.js';
 import { ROLES, type Role } from '../../src/common/auth/roles.js';
+import { CHECKOUT_ROUTES } from '../../src/modules/payments/payments.module.js';
 import { skipUnless, startTestApp, type InfraKind, type TestApp } from '../support/app.js';
 import { TEST_ADMIN } from '../support/auth.js';
 import { addVehicle, createVendor, decided, readyDriver, registerDriver, setOnline } from '../support/fleet.js';
@@ -325,23 +326,21 @@ const ownershipCases: OwnershipCase[] = [
 
 /** Every operation of the document under /api/. */
 function operationsOf(document: OpenApiDocument): Operation[] {
-  return Object.entries(document.paths)
-    .filter(([path]) => path.startsWith('/api/'))
-    .flatMap(([path, item]) =>
-      METHODS.flatMap((method) => {
-        const operation = item[method];
-        if (!operation) return [];
-        const declared = operation['x-roles'];
-        const roles = Array.isArray(declared)
-          ? declared.includes(ANY_ROLE)
-            ? ('any' as const)
-            : (declared as Role[])
-          : undefined;
-        return [
-          { method, path, key: `${method.toUpperCase()} ${path}`, isPublic: operation['x-auth'] === 'none', roles },
-        ];
-      }),
-    );
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => {
+      const operation = item[method];
+      if (!operation) return [];
+      const declared = operation['x-roles'];
+      const roles = Array.isArray(declared)
+        ? declared.includes(ANY_ROLE)
+          ? ('any' as const)
+          : (declared as Role[])
+        : undefined;
+      return [
+        { method, path, key: `${method.toUpperCase()} ${path}`, isPublic: operation['x-auth'] === 'none', roles },
+      ];
+    }),
+  );
 }
 
 /** The path with each `{param}` filled: tenant codes from `values`, anything else a fresh UUID. */
@@ -425,6 +424,8 @@ function servedRoutes(app: TestApp): { key: string; inDocument: boolean; declare
       .replace(/\/+/g, '/')
       .replace(/(.)\/$/, '$1')
       .replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  // As bootstrap.ts excludes them from the global prefix: Prometheus' scrape path and the checkout page.
+  const outsideApiPrefix = new Set(['metrics', ...CHECKOUT_ROUTES].map((route) => join(route)));
   return discovery.getControllers().flatMap((wrapper) => {
     const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
     if (!controller || !wrapper.instance) return [];
@@ -445,7 +446,7 @@ function servedRoutes(app: TestApp): { key: string; inDocument: boolean; declare
         true;
       return basePaths.flatMap((base) =>
         [methodPaths].flat().map((path) => ({
-          key: `${RequestMethod[requestMethod]} ${join('api', base, path)}`,
+          key: `${RequestMethod[requestMethod]} ${outsideApiPrefix.has(join(base, path)) ? join(base, path) : join('api', base, path)}`,
           inDocument: !excluded && !endpointExcluded,
           declared,
         })),

@@ -85,6 +85,19 @@ describe('loadEnv', () => {
     assert.match(problem ?? '', /"sideways"/);
   });
 
+  it('reads CORS_ORIGINS as a list of exact origins, and none when unset', () => {
+    assert.deepEqual(loadEnv({}).CORS_ORIGINS, []);
+    const env = loadEnv({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173' });
+    assert.deepEqual(env.CORS_ORIGINS, ['https://shop.example.com', 'http://localhost:5173']);
+  });
+
+  for (const loose of ['*', 'https://shop.example.com/', 'https://shop.example.com/checkout', 'shop.example.com']) {
+    it(`refuses "${loose}" in CORS_ORIGINS: exact origins only`, () => {
+      const problems = problemsOf({ CORS_ORIGINS: `https://ok.example.com,${loose}` });
+      assertNamed(problems, 'CORS_ORIGINS');
+    });
+  }
+
   it('treats empty-string URLs as unset (embedded infrastructure)', () => {
     const env = loadEnv({ DATABASE_URL: '', RABBITMQ_URL: '', REDIS_URL: '  ' });
     assert.equal(env.DATABASE_URL, undefined);

@@ -5,6 +5,11 @@ export const paginationQuery = z.strictObject({
   per_page: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+/** The `meta` of every page: which page, its size, and how many items there are in all. */
+export const pageMetaSchema = z
+  .object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() })
+  .meta({ id: 'PageMeta' });
+
 export type PaginationQuery = z.infer<typeof paginationQuery>;
 
 export interface Page<T> {

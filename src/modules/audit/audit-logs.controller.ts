@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../../common/auth/decorators.js';
 import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js';
-import { page, paginationQuery } from '../../common/http/pagination.js';
+import { page, paginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import { AuditLogsService, type AuditEntry } from './audit-logs.service.js';
 
@@ -32,24 +32,26 @@ export const auditLogQuery = paginationQuery
 
 type AuditLogQuery = z.infer<typeof auditLogQuery>;
 
-const auditEntryView = z.object({
-  id: z.uuid().describe('The id of the event the entry records'),
-  occurredAt: z.string(),
-  actorId: z.string().nullable().describe('User id, `consumer:<name>`, or null (the platform itself, or anonymous)'),
-  actorRole: z.string().nullable().describe('ADMIN, MERCHANT, CUSTOMER, DRIVER, SYSTEM, or null (anonymous)'),
-  action: z.string(),
-  entity: z.string(),
-  entityId: z.string(),
-  tenant: z.string().nullable(),
-  ip: z.string().nullable(),
-  requestId: z.string().nullable(),
-  summary: z.unknown().describe('`{ before, after }` where the event carries them, else the event payload'),
-  recordedAt: z.string(),
-});
+const auditEntryView = z
+  .object({
+    id: z.uuid().describe('The id of the event the entry records'),
+    occurredAt: z.string(),
+    actorId: z.string().nullable().describe('User id, `consumer:<name>`, or null (the platform itself, or anonymous)'),
+    actorRole: z.string().nullable().describe('ADMIN, MERCHANT, CUSTOMER, DRIVER, SYSTEM, or null (anonymous)'),
+    action: z.string(),
+    entity: z.string(),
+    entityId: z.string(),
+    tenant: z.string().nullable(),
+    ip: z.string().nullable(),
+    requestId: z.string().nullable(),
+    summary: z.unknown().describe('`{ before, after }` where the event carries them, else the event payload'),
+    recordedAt: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
 
 const auditLogPage = z.object({
   data: z.array(auditEntryView),
-  meta: z.object({ page: z.number(), per_page: z.number(), total: z.number() }),
+  meta: pageMetaSchema,
 });
 
 function view(entry: AuditEntry): z.infer<typeof auditEntryView> {

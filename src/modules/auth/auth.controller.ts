@@ -6,6 +6,7 @@ import { ApiJsonBody, ApiJsonOk, ApiProblem, ApiZodQuery, openApiSchema } from '
 import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
+import { ApiUuidParam } from '../../common/http/uuid-param.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import type { Actor } from '../../common/request-context.js';
 import { AccountsService, EmailTakenError } from './accounts.service.js';
@@ -155,7 +156,7 @@ export class AuthController {
     description: `Someone else's session answers 404, exactly like one that does not exist. ${REVOCATION_NOTE}`,
   })
   @ApiNoContentResponse({ description: 'Revoked (or already revoked)' })
-  @ApiProblem(400, 'The id is not a UUID')
+  @ApiUuidParam()
   @ApiProblem(404, 'You have no such session')
   async revokeSession(
     @CurrentActor() actor: Actor,

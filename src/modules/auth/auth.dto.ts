@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageMetaSchema } from '../../common/http/pagination.js';
 
 export const loginBody = z.strictObject({
   email: z.email().max(254),
@@ -26,38 +27,44 @@ export type RefreshBody = z.infer<typeof refreshBody>;
 
 export const sessionIdParams = z.strictObject({ id: z.uuid() });
 
-export const userViewSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  name: z.string(),
-  phone: z.string().nullable(),
-  role: z.enum(['ADMIN', 'MERCHANT', 'CUSTOMER', 'DRIVER']),
-  tenantCode: z.string().nullable(),
-  status: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const userViewSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    role: z.enum(['ADMIN', 'MERCHANT', 'CUSTOMER', 'DRIVER']),
+    tenantCode: z.string().nullable(),
+    status: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Account' });
 
-export const tokenPairSchema = z.object({
-  access_token: z.string().describe('JWT for `Authorization: Bearer`; carries sub, role, tenant and the session id'),
-  refresh_token: z.string().describe('Opaque; good for one refresh, then rotated'),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number().int().describe('Seconds until the access token expires'),
-  user: userViewSchema,
-});
+export const tokenPairSchema = z
+  .object({
+    access_token: z.string().describe('JWT for `Authorization: Bearer`; carries sub, role, tenant and the session id'),
+    refresh_token: z.string().describe('Opaque; good for one refresh, then rotated'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Seconds until the access token expires'),
+    user: userViewSchema,
+  })
+  .meta({ id: 'TokenPair' });
 
-export const sessionViewSchema = z.object({
-  id: z.uuid(),
-  device: z.string().nullable().describe('The User-Agent that signed in'),
-  ip: z.string().nullable().describe('The address that signed in'),
-  createdAt: z.string(),
-  lastUsedAt: z.string().describe('Sign-in or last refresh'),
-  current: z.boolean().describe('The session of the token making this request'),
-  revokedAt: z.string().nullable(),
-});
+export const sessionViewSchema = z
+  .object({
+    id: z.uuid(),
+    device: z.string().nullable().describe('The User-Agent that signed in'),
+    ip: z.string().nullable().describe('The address that signed in'),
+    createdAt: z.string(),
+    lastUsedAt: z.string().describe('Sign-in or last refresh'),
+    current: z.boolean().describe('The session of the token making this request'),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Session' });
 export type SessionView = z.infer<typeof sessionViewSchema>;
 
 export const sessionPageSchema = z.object({
   data: z.array(sessionViewSchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });

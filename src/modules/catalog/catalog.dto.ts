@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationQuery } from '../../common/http/pagination.js';
+import { paginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { INT4_MAX } from '../../common/int4.js';
 
 const name = z.string().trim().min(1).max(200);
@@ -53,35 +53,39 @@ export const adjustStockBody = z
   });
 export type AdjustStockBody = z.infer<typeof adjustStockBody>;
 
-export const productViewSchema = z.object({
-  id: z.uuid(),
-  sku: z.string().nullable(),
-  name: z.string(),
-  description: z.string().nullable(),
-  category: z.string().nullable(),
-  price: z.number().int(),
-  currency: z.string().describe('ISO 4217; price is in its minor units'),
-  active: z.boolean(),
-  stock: z.object({
-    available: z.number().int().describe('Units that can still be ordered: onHand − reserved'),
-    inStock: z.boolean(),
-    onHand: z.number().int().optional().describe('Staff (MERCHANT, ADMIN) only'),
-    reserved: z.number().int().optional().describe('Staff only: units promised to orders awaiting payment'),
-  }),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const productViewSchema = z
+  .object({
+    id: z.uuid(),
+    sku: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    category: z.string().nullable(),
+    price: z.number().int(),
+    currency: z.string().describe('ISO 4217; price is in its minor units'),
+    active: z.boolean(),
+    stock: z.object({
+      available: z.number().int().describe('Units that can still be ordered: onHand − reserved'),
+      inStock: z.boolean(),
+      onHand: z.number().int().optional().describe('Staff (MERCHANT, ADMIN) only'),
+      reserved: z.number().int().optional().describe('Staff only: units promised to orders awaiting payment'),
+    }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Product' });
 export type ProductView = z.infer<typeof productViewSchema>;
 
 export const productPageSchema = z.object({
   data: z.array(productViewSchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });
 
-export const stockViewSchema = z.object({
-  productId: z.uuid(),
-  onHand: z.number().int(),
-  reserved: z.number().int(),
-  available: z.number().int(),
-});
+export const stockViewSchema = z
+  .object({
+    productId: z.uuid(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    available: z.number().int(),
+  })
+  .meta({ id: 'Stock' });
 export type StockView = z.infer<typeof stockViewSchema>;

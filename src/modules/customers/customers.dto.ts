@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageMetaSchema } from '../../common/http/pagination.js';
 
 const label = z.string().trim().min(1).max(100).describe('e.g. Home, Work');
 const address = z.string().trim().min(1).max(500);
@@ -18,21 +19,23 @@ export const updateAddressBody = z.strictObject({
 });
 export type UpdateAddressBody = z.infer<typeof updateAddressBody>;
 
-export const addressViewSchema = z.object({
-  id: z.uuid(),
-  label: z.string(),
-  address: z.string(),
-  lat: z.number(),
-  lng: z.number(),
-  notes: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const addressViewSchema = z
+  .object({
+    id: z.uuid(),
+    label: z.string(),
+    address: z.string(),
+    lat: z.number(),
+    lng: z.number(),
+    notes: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Address' });
 export type AddressView = z.infer<typeof addressViewSchema>;
 
 export const addressPageSchema = z.object({
   data: z.array(addressViewSchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });
 
 export const updateProfileBody = z.strictObject({

@@ -8,20 +8,19 @@ import type { Actor } from '../../common/request-context.js';
 import { DispatchService } from './dispatch.service.js';
 
 const point = z.object({ lat: z.number(), lng: z.number() });
-const offersSchema = z.object({
-  data: z.array(
-    z.object({
-      id: z.uuid(),
-      orderId: z.uuid(),
-      tenant: z.string(),
-      kind: z.string(),
-      distanceKm: z.number().describe('From your last position to the pickup'),
-      pickup: point,
-      dropoff: point,
-      expiresAt: z.string().describe('Accept before this, or the offer goes to the next driver'),
-    }),
-  ),
-});
+const offerSchema = z
+  .object({
+    id: z.uuid(),
+    orderId: z.uuid(),
+    tenant: z.string(),
+    kind: z.string(),
+    distanceKm: z.number().describe('From your last position to the pickup'),
+    pickup: point,
+    dropoff: point,
+    expiresAt: z.string().describe('Accept before this, or the offer goes to the next driver'),
+  })
+  .meta({ id: 'Offer' });
+const offersSchema = z.object({ data: z.array(offerSchema) });
 
 @ApiTags('dispatch')
 @Controller()

@@ -4,7 +4,7 @@ import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { CurrentActor, Roles } from '../../common/auth/decorators.js';
 import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js';
-import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
+import { page, paginationQuery, type PaginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { problem } from '../../common/http/problem.js';
 import { ProblemException } from '../../common/http/problem-exception.js';
 import { ApiUuidParam, uuidParam } from '../../common/http/uuid-param.js';
@@ -17,19 +17,21 @@ import { dispatchJobs } from './dispatch.tables.js';
 /** Jobs that got a driver: what a vehicle "served". */
 const SERVED = ['ASSIGNED', 'PICKED_UP', 'DELIVERED', 'CANCELLED'] as const;
 
-const tripSchema = z.object({
-  orderId: z.uuid(),
-  tenant: z.string(),
-  kind: z.string(),
-  status: z.string().describe('ASSIGNED, PICKED_UP, DELIVERED, or CANCELLED after assignment'),
-  assignedAt: z.string().nullable(),
-  pickedUpAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  distanceKm: z.number().describe('Length of the recorded trail while serving the order'),
-});
+const tripSchema = z
+  .object({
+    orderId: z.uuid(),
+    tenant: z.string(),
+    kind: z.string(),
+    status: z.string().describe('ASSIGNED, PICKED_UP, DELIVERED, or CANCELLED after assignment'),
+    assignedAt: z.string().nullable(),
+    pickedUpAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    distanceKm: z.number().describe('Length of the recorded trail while serving the order'),
+  })
+  .meta({ id: 'Trip' });
 const tripsPage = z.object({
   data: z.array(tripSchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
 import { ONLINE_REFUSAL_CODES, ONLINE_REFUSAL_FIELDS } from './availability-rules.js';
-import { notPastDate, pageMeta, phone } from './fleet-fields.js';
+import { notPastDate, phone } from './fleet-fields.js';
+import { pageMetaSchema } from '../../common/http/pagination.js';
 import { DRIVER_STATUSES } from './fleet-states.js';
 
 /** Licence numbers are compared like plates: upper case, without spaces (unique across the platform). */
@@ -42,38 +43,44 @@ export const listDriversQuery = paginationQuery.extend({
 });
 export type ListDriversQuery = z.infer<typeof listDriversQuery>;
 
-export const driverViewSchema = z.object({
-  id: z.uuid(),
-  userId: z.uuid(),
-  vendorId: z.uuid(),
-  licenceNumber: z.string(),
-  licenceClass: z.string(),
-  licenceExpiry: z.string(),
-  phone: z.string(),
-  status: z.enum(DRIVER_STATUSES).describe('The licence verification'),
-  rejectionReason: z.string().nullable(),
-  verifiedAt: z.string().nullable(),
-  activeVehicleId: z.uuid().nullable(),
-  online: z.boolean(),
-  onlineSince: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const driverViewSchema = z
+  .object({
+    id: z.uuid(),
+    userId: z.uuid(),
+    vendorId: z.uuid(),
+    licenceNumber: z.string(),
+    licenceClass: z.string(),
+    licenceExpiry: z.string(),
+    phone: z.string(),
+    status: z.enum(DRIVER_STATUSES).describe('The licence verification'),
+    rejectionReason: z.string().nullable(),
+    verifiedAt: z.string().nullable(),
+    activeVehicleId: z.uuid().nullable(),
+    online: z.boolean(),
+    onlineSince: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Driver' });
 export type DriverView = z.infer<typeof driverViewSchema>;
 
-export const driverRegistrationSchema = driverViewSchema.extend({
-  tokenRefreshRequired: z
-    .literal(true)
-    .describe(
-      'Your role is now DRIVER. Access tokens issued before (role CUSTOMER) are refused from now on: ' +
-        'trade your refresh token at POST /api/auth/refresh for a DRIVER token.',
-    ),
-});
+export const driverRegistrationSchema = driverViewSchema
+  .extend({
+    tokenRefreshRequired: z
+      .literal(true)
+      .describe(
+        'Your role is now DRIVER. Access tokens issued before (role CUSTOMER) are refused from now on: ' +
+          'trade your refresh token at POST /api/auth/refresh for a DRIVER token.',
+      ),
+  })
+  .meta({ id: 'DriverRegistration' });
 
-export const driverPageSchema = z.object({ data: z.array(driverViewSchema), meta: pageMeta });
+export const driverPageSchema = z.object({ data: z.array(driverViewSchema), meta: pageMetaSchema });
 
-export const onlineRefusalSchema = z.object({
-  code: z.enum(ONLINE_REFUSAL_CODES),
-  field: z.enum(ONLINE_REFUSAL_FIELDS).describe('What to fix: the licence, the active vehicle, or the vendor'),
-  message: z.string(),
-});
+export const onlineRefusalSchema = z
+  .object({
+    code: z.enum(ONLINE_REFUSAL_CODES),
+    field: z.enum(ONLINE_REFUSAL_FIELDS).describe('What to fix: the licence, the active vehicle, or the vendor'),
+    message: z.string(),
+  })
+  .meta({ id: 'OnlineRefusal' });

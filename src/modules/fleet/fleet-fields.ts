@@ -12,5 +12,3 @@ export const isoDate = z.iso.date('a date, YYYY-MM-DD');
 
 /** A date that is today or later (UTC, by the wall clock: a DTO has no injected one). */
 export const notPastDate = isoDate.refine((value) => value >= todayUtc(new Date()), 'must be today or later');
-
-export const pageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
-import { isoDate, pageMeta } from './fleet-fields.js';
+import { isoDate } from './fleet-fields.js';
+import { pageMetaSchema } from '../../common/http/pagination.js';
 import { VEHICLE_STATUSES } from './fleet-states.js';
 import { VEHICLE_CLASSES } from './vehicle-classes.js';
 import { normalisePlate } from './vehicle-rules.js';
@@ -63,22 +64,24 @@ export const listVehiclesQuery = paginationQuery.extend({
 });
 export type ListVehiclesQuery = z.infer<typeof listVehiclesQuery>;
 
-export const vehicleViewSchema = z.object({
-  id: z.uuid(),
-  driverId: z.uuid(),
-  plate: z.string(),
-  make: z.string(),
-  model: z.string(),
-  year: z.number().int(),
-  class: z.enum(VEHICLE_CLASSES),
-  capacity: z.number().int(),
-  documents: z.object({ insuranceExpiry: z.string(), inspectionExpiry: z.string() }),
-  status: z.enum(VEHICLE_STATUSES),
-  rejectionReasons: z.array(z.string()).describe('Why the last verification (or the expiry job) refused it'),
-  verifiedAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const vehicleViewSchema = z
+  .object({
+    id: z.uuid(),
+    driverId: z.uuid(),
+    plate: z.string(),
+    make: z.string(),
+    model: z.string(),
+    year: z.number().int(),
+    class: z.enum(VEHICLE_CLASSES),
+    capacity: z.number().int(),
+    documents: z.object({ insuranceExpiry: z.string(), inspectionExpiry: z.string() }),
+    status: z.enum(VEHICLE_STATUSES),
+    rejectionReasons: z.array(z.string()).describe('Why the last verification (or the expiry job) refused it'),
+    verifiedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Vehicle' });
 export type VehicleView = z.infer<typeof vehicleViewSchema>;
 
-export const vehiclePageSchema = z.object({ data: z.array(vehicleViewSchema), meta: pageMeta });
+export const vehiclePageSchema = z.object({ data: z.array(vehicleViewSchema), meta: pageMetaSchema });

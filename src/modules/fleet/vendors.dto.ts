@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../common/http/pagination.js';
-import { pageMeta, phone } from './fleet-fields.js';
+import { phone } from './fleet-fields.js';
+import { pageMetaSchema } from '../../common/http/pagination.js';
 import { VENDOR_STATUSES } from './fleet-states.js';
 
 const name = z.string().trim().min(1).max(200);
@@ -29,15 +30,17 @@ export const listVendorsQuery = paginationQuery.extend({
 });
 export type ListVendorsQuery = z.infer<typeof listVendorsQuery>;
 
-export const vendorViewSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  contactEmail: z.string(),
-  contactPhone: z.string().nullable(),
-  status: z.enum(VENDOR_STATUSES),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const vendorViewSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    contactEmail: z.string(),
+    contactPhone: z.string().nullable(),
+    status: z.enum(VENDOR_STATUSES),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Vendor' });
 export type VendorView = z.infer<typeof vendorViewSchema>;
 
-export const vendorPageSchema = z.object({ data: z.array(vendorViewSchema), meta: pageMeta });
+export const vendorPageSchema = z.object({ data: z.array(vendorViewSchema), meta: pageMetaSchema });

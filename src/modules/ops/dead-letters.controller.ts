@@ -13,27 +13,29 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../../common/auth/decorators.js';
 import { ApiJsonOk, ApiProblem, ApiZodQuery } from '../../common/http/openapi.js';
-import { page, paginationQuery, type PaginationQuery } from '../../common/http/pagination.js';
+import { page, paginationQuery, type PaginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { ZodValidationPipe } from '../../common/http/zod-validation.pipe.js';
 import { DeadLetterStore, type DeadLetter } from '../../infra/bus/dead-letter-store.js';
 import { DeadLetterReplays } from './dead-letter-replays.service.js';
 
-const deadLetterView = z.object({
-  id: z.uuid(),
-  messageId: z.uuid(),
-  consumer: z.string(),
-  eventType: z.string(),
-  tenant: z.string().nullable(),
-  error: z.string(),
-  attempts: z.number().int(),
-  deadAt: z.string(),
-  replayedAt: z.string().nullable(),
-  envelope: z.record(z.string(), z.unknown()),
-});
+const deadLetterView = z
+  .object({
+    id: z.uuid(),
+    messageId: z.uuid(),
+    consumer: z.string(),
+    eventType: z.string(),
+    tenant: z.string().nullable(),
+    error: z.string(),
+    attempts: z.number().int(),
+    deadAt: z.string(),
+    replayedAt: z.string().nullable(),
+    envelope: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'DeadLetter' });
 
 const deadLetterPage = z.object({
   data: z.array(deadLetterView),
-  meta: z.object({ page: z.number(), per_page: z.number(), total: z.number() }),
+  meta: pageMetaSchema,
 });
 
 function view(letter: DeadLetter): z.infer<typeof deadLetterView> {

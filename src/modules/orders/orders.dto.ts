@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationQuery } from '../../common/http/pagination.js';
+import { paginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { checkoutViewSchema } from '../payments/payments.dto.js';
 import { ORDER_STATUSES } from './order-states.js';
 
@@ -60,71 +60,79 @@ export const listOrdersQuery = paginationQuery.extend({
 });
 export type ListOrdersQuery = z.infer<typeof listOrdersQuery>;
 
-export const orderItemSchema = z.object({
-  productId: z.uuid(),
-  quantity: z.number().int(),
-  name: z.string().nullable().describe('Snapshot at validation; null while PENDING'),
-  unitPrice: z.number().int().nullable(),
-  lineTotal: z.number().int().nullable(),
-});
+export const orderItemSchema = z
+  .object({
+    productId: z.uuid(),
+    quantity: z.number().int(),
+    name: z.string().nullable().describe('Snapshot at validation; null while PENDING'),
+    unitPrice: z.number().int().nullable(),
+    lineTotal: z.number().int().nullable(),
+  })
+  .meta({ id: 'OrderItem' });
 
-export const orderViewSchema = z.object({
-  id: z.uuid(),
-  tenant: z.string(),
-  kind: z.enum(['DELIVERY', 'RIDE']),
-  customerId: z.uuid(),
-  status: z.enum(ORDER_STATUSES),
-  currency: z.string(),
-  subtotal: z.number().int().nullable().describe('Minor units of the currency; null until validated'),
-  deliveryFee: z.number().int().nullable(),
-  total: z.number().int().nullable(),
-  dropoff: z.object({ ...point, address: z.string() }),
-  note: z.string().nullable(),
-  pickup: z
-    .object({ ...point, address: z.string() })
-    .nullable()
-    .describe('Where the trip starts; null until validated'),
-  driver: z
-    .object({
-      name: z.string(),
-      vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }),
-    })
-    .nullable()
-    .describe('The assigned driver, once there is one'),
-  proofNote: z.string().nullable().describe("The driver's note at delivery"),
-  rejectionReason: z.string().nullable(),
-  cancelReason: z.string().nullable(),
-  items: z.array(orderItemSchema),
-  eta: z
-    .object({
-      minutes: z.number().int().describe('Rough: straight-line distance at city speed'),
-      basedOn: z.string().describe("Time of the driver's position it was computed from"),
-    })
-    .nullable()
-    .describe('While a driver is on the way'),
-  payment: checkoutViewSchema
-    .nullable()
-    .describe('The newest checkout: where to pay while AWAITING_PAYMENT; null before validation'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const orderViewSchema = z
+  .object({
+    id: z.uuid(),
+    tenant: z.string(),
+    kind: z.enum(['DELIVERY', 'RIDE']),
+    customerId: z.uuid(),
+    status: z.enum(ORDER_STATUSES),
+    currency: z.string(),
+    subtotal: z.number().int().nullable().describe('Minor units of the currency; null until validated'),
+    deliveryFee: z.number().int().nullable(),
+    total: z.number().int().nullable(),
+    dropoff: z.object({ ...point, address: z.string() }),
+    note: z.string().nullable(),
+    pickup: z
+      .object({ ...point, address: z.string() })
+      .nullable()
+      .describe('Where the trip starts; null until validated'),
+    driver: z
+      .object({
+        name: z.string(),
+        vehicle: z.object({ plate: z.string(), model: z.string(), class: z.string() }),
+      })
+      .nullable()
+      .describe('The assigned driver, once there is one'),
+    proofNote: z.string().nullable().describe("The driver's note at delivery"),
+    rejectionReason: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+    items: z.array(orderItemSchema),
+    eta: z
+      .object({
+        minutes: z.number().int().describe('Rough: straight-line distance at city speed'),
+        basedOn: z.string().describe("Time of the driver's position it was computed from"),
+      })
+      .nullable()
+      .describe('While a driver is on the way'),
+    payment: checkoutViewSchema
+      .nullable()
+      .describe('The newest checkout: where to pay while AWAITING_PAYMENT; null before validation'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Order' });
 export type OrderView = z.infer<typeof orderViewSchema>;
 
-export const orderSummarySchema = orderViewSchema.omit({ items: true, payment: true, eta: true });
+export const orderSummarySchema = orderViewSchema
+  .omit({ items: true, payment: true, eta: true })
+  .meta({ id: 'OrderSummary' });
 export type OrderEta = NonNullable<OrderView['eta']>;
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
 export const orderPageSchema = z.object({
   data: z.array(orderSummarySchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });
 
-export const orderEventSchema = z.object({
-  id: z.uuid(),
-  from: z.enum(ORDER_STATUSES).nullable(),
-  to: z.enum(ORDER_STATUSES),
-  actor: z.object({ id: z.string().nullable(), role: z.string() }),
-  reason: z.string().nullable(),
-  at: z.string(),
-});
+export const orderEventSchema = z
+  .object({
+    id: z.uuid(),
+    from: z.enum(ORDER_STATUSES).nullable(),
+    to: z.enum(ORDER_STATUSES),
+    actor: z.object({ id: z.string().nullable(), role: z.string() }),
+    reason: z.string().nullable(),
+    at: z.string(),
+  })
+  .meta({ id: 'OrderEvent' });
 export const orderEventsSchema = z.object({ data: z.array(orderEventSchema) });

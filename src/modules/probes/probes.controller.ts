@@ -11,14 +11,16 @@ const createProbeBody = z.strictObject({
   fail: z.boolean().default(false).describe('Always fail: walks the retry tiers into the dead-letter store'),
 });
 
-const probeView = z.object({
-  id: z.uuid(),
-  delayMs: z.number().int(),
-  fail: z.boolean(),
-  handledCount: z.number().int().describe('How many times the consumer applied this probe; 1 once handled'),
-  createdAt: z.string(),
-  lastHandledAt: z.string().nullable(),
-});
+const probeView = z
+  .object({
+    id: z.uuid(),
+    delayMs: z.number().int(),
+    fail: z.boolean(),
+    handledCount: z.number().int().describe('How many times the consumer applied this probe; 1 once handled'),
+    createdAt: z.string(),
+    lastHandledAt: z.string().nullable(),
+  })
+  .meta({ id: 'Probe' });
 
 function view(probe: Probe): z.infer<typeof probeView> {
   return {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { z } from 'zod';
 import type { Envelope } from '../../infra/bus/envelope.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import {
@@ -10,10 +11,11 @@ import {
   type OfferClosedPayload,
   type OfferCreatedPayload,
 } from '../dispatch/dispatch.events.js';
+import type { offerClosedMessage, offerNewMessage } from './realtime-events.js';
 import { RealtimePublisher } from './realtime-publisher.js';
 import { rooms } from './realtime-rooms.js';
 
-const CLOSED_BECAUSE: Record<string, string> = {
+const CLOSED_BECAUSE: Record<string, z.infer<typeof offerClosedMessage>['reason']> = {
   [OfferAccepted.type]: 'accepted',
   [OfferDeclined.type]: 'declined',
   [OfferExpired.type]: 'expired',
@@ -51,9 +53,10 @@ export class OfferPush implements OnModuleInit {
         distanceKm: created.distanceKm,
         pickup: created.pickup,
         dropoff: created.dropoff,
-      });
+      } satisfies z.infer<typeof offerNewMessage>);
     } else {
-      this.publisher.publish(to, 'offer.closed', { ...common, reason: CLOSED_BECAUSE[type] });
+      const closed: z.infer<typeof offerClosedMessage> = { ...common, reason: CLOSED_BECAUSE[type]! };
+      this.publisher.publish(to, 'offer.closed', closed);
     }
   }
 }

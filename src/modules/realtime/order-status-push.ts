@@ -1,22 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { z } from 'zod';
 import type { Envelope } from '../../infra/bus/envelope.js';
 import { UnitOfWork } from '../../infra/bus/unit-of-work.js';
 import { ORDER_TRANSITION_EVENTS, type OrderTransitionPayload } from '../orders/orders.events.js';
+import type { orderStatusMessage } from './realtime-events.js';
 import { RealtimePublisher } from './realtime-publisher.js';
 import { rooms } from './realtime-rooms.js';
 
-/** What `order.status` carries to sockets. `eventId` lets a client drop the rare duplicate. */
-export interface OrderStatusMessage {
-  eventId: string;
-  tenant: string;
-  orderId: string;
-  from: string;
-  status: string;
-  reason: string | null;
-  at: string;
-  /** The checkout link, when the order now awaits payment: a customer app can open it at once. */
-  payment?: { id: string; checkoutUrl: string; expiresAt: string };
-}
+/** What `order.status` carries to sockets (the schema documents it in docs/REALTIME.md). */
+export type OrderStatusMessage = z.infer<typeof orderStatusMessage>;
 
 /**
  * Pushes every order transition to the sockets watching it — the order's room, its customer, the

@@ -4,7 +4,6 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
-import { z } from 'zod';
 import { ENV } from '../../config/config.module.js';
 import type { Env } from '../../config/env.schema.js';
 import { newId } from '../../common/ids.js';
@@ -14,14 +13,9 @@ import { tolerateFailedPublishes } from '../../infra/redis/tolerant-publish.js';
 import { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { OrdersService } from '../orders/orders.service.js';
 import { ReadyTenants } from '../tenants/ready-tenants.js';
+import { refreshRequest, watchRequest, type RefreshAck } from './realtime-events.js';
 import { REALTIME_NAMESPACE, RealtimePublisher, socketIoKey } from './realtime-publisher.js';
 import { ownRooms, rooms } from './realtime-rooms.js';
-
-const watchRequest = z.strictObject({
-  tenant: z.string().regex(/^[a-z][a-z0-9_]{2,30}$/),
-  orderId: z.uuid(),
-});
-const refreshRequest = z.strictObject({ token: z.string().min(1) });
 
 /** What the handshake leaves on each socket: who it is, and the access token that proved it. */
 interface SocketData {
@@ -35,7 +29,6 @@ type RealtimeServer = Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMa
 type RealtimeSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
 
 export type WatchAck = { ok: true; room: string } | { ok: false; error: string };
-export type RefreshAck = { ok: true; expiresAt: string | null } | { ok: false; error: string };
 
 /**
  * A client event served by a feature module: called with the socket's actor and the event's payload;
@@ -81,7 +74,9 @@ export class RealtimeGateway implements OnApplicationShutdown {
   ) {}
 
   attach(http: HttpServer): void {
-    const server: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
+    // The web shops of CORS_ORIGINS may connect too (HTTP long-polling is subject to CORS); no one else.
+    const cors = { origin: [...this.env.CORS_ORIGINS], credentials: true };
+    const server: RealtimeServer = new Server(http, { serveClient: false, cors });
     if (this.env.REDIS_URL) {
       const report = (error: unknown) => this.log.warn({ err: error }, 'realtime Redis');
       const pub = tolerateFailedPublishes(new Redis(this.env.REDIS_URL, { protocol: 2 }), report);

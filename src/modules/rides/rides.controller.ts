@@ -15,12 +15,14 @@ const estimateBody = z.strictObject({
   dropoff: requestRideBody.shape.dropoff,
   vehicleClass: requestRideBody.shape.vehicleClass,
 });
-const estimateSchema = z.object({
-  distanceKm: z.number(),
-  minutes: z.number().int(),
-  amount: z.number().int().describe('Minor units of `currency`: base + per km + per minute of the class'),
-  currency: z.string(),
-});
+const estimateSchema = z
+  .object({
+    distanceKm: z.number(),
+    minutes: z.number().int(),
+    amount: z.number().int().describe('Minor units of `currency`: base + per km + per minute of the class'),
+    currency: z.string(),
+  })
+  .meta({ id: 'RideEstimate' });
 
 @ApiTags('rides')
 @Controller('rides')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationQuery } from '../../common/http/pagination.js';
+import { pageMetaSchema, paginationQuery } from '../../common/http/pagination.js';
 import { TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
 import { userViewSchema } from '../auth/auth.dto.js';
 import type { Tenant } from './tenants.repository.js';
@@ -66,26 +66,27 @@ export type ListTenantsQuery = z.infer<typeof listTenantsQuery>;
 export const createMemberBody = z.strictObject({ email, password, name: personName, phone: phone.optional() });
 export type CreateMemberBody = z.infer<typeof createMemberBody>;
 
-export const tenantViewSchema = z.object({
-  code: z.string(),
-  name: z.string(),
-  currency: z.string(),
-  status: z.enum(TENANT_STATUSES),
-  failureReason: z.string().nullable().describe('Why provisioning failed (FAILED only)'),
-  schemaVersion: z.number().int().describe('Tenant migrations applied to its database; 0 until READY'),
-  placement: z.string(),
-  pickup: z.object({ lat: z.number(), lng: z.number(), address: z.string() }),
-  ownerUserId: z.uuid().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  readyAt: z.string().nullable(),
-});
+export const tenantViewSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    currency: z.string(),
+    status: z.enum(TENANT_STATUSES),
+    failureReason: z.string().nullable().describe('Why provisioning failed (FAILED only)'),
+    schemaVersion: z.number().int().describe('Tenant migrations applied to its database; 0 until READY'),
+    placement: z.string(),
+    pickup: z.object({ lat: z.number(), lng: z.number(), address: z.string() }),
+    ownerUserId: z.uuid().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    readyAt: z.string().nullable(),
+  })
+  .meta({ id: 'Tenant' });
 export type TenantView = z.infer<typeof tenantViewSchema>;
 
-const pageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
-export const tenantPageSchema = z.object({ data: z.array(tenantViewSchema), meta: pageMeta });
+export const tenantPageSchema = z.object({ data: z.array(tenantViewSchema), meta: pageMetaSchema });
 export const memberViewSchema = userViewSchema;
-export const memberPageSchema = z.object({ data: z.array(memberViewSchema), meta: pageMeta });
+export const memberPageSchema = z.object({ data: z.array(memberViewSchema), meta: pageMetaSchema });
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
 

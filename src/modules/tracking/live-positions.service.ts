@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { ENV } from '../../config/config.module.js';
@@ -9,6 +10,7 @@ import { CONTROL_DATABASE, type SqlDatabase } from '../../infra/database/sql-dat
 import { GEO_INDEX, GeoIndexUnavailableError, LIVE_POSITION_MS, type GeoIndexPort } from '../../infra/geo/geo.port.js';
 import { ActiveJobs } from '../dispatch/active-jobs.js';
 import { FleetDrivers } from '../fleet/fleet-drivers.js';
+import type { orderLocationMessage } from '../realtime/realtime-events.js';
 import { RealtimePublisher } from '../realtime/realtime-publisher.js';
 import { rooms } from '../realtime/realtime-rooms.js';
 import { RealtimeGateway } from '../realtime/realtime.gateway.js';
@@ -16,16 +18,8 @@ import { driverPositionsRepository } from './driver-positions.repository.js';
 import { parseLocation, type Fix, type LastKnownPosition } from './location.dto.js';
 import { driverOffline, liveIndexUnavailable, noKnownPosition, notADriver } from './tracking-problems.js';
 
-/** What `order.location` carries to the sockets watching an order. */
-export interface OrderLocationMessage {
-  tenant: string;
-  orderId: string;
-  lat: number;
-  lng: number;
-  heading: number | null;
-  speed: number | null;
-  at: string;
-}
+/** What `order.location` carries to the sockets watching an order (documented in docs/REALTIME.md). */
+export type OrderLocationMessage = z.infer<typeof orderLocationMessage>;
 
 export type LocationAck = { ok: true; accepted: number } | { ok: false; error: string; errors?: FieldError[] };
 

@@ -29,18 +29,22 @@ export const positionBatch = z.strictObject({
 /** What `POST /api/drivers/me/location` and the socket event `driver.location` take: one fix, or a batch. */
 export const locationBody = z.union([positionFix, positionBatch]);
 
-export const locationAcceptedSchema = z.object({
-  accepted: z.number().int().describe('Fixes accepted (all of them: a request is applied whole or refused whole)'),
-});
+export const locationAcceptedSchema = z
+  .object({
+    accepted: z.number().int().describe('Fixes accepted (all of them: a request is applied whole or refused whole)'),
+  })
+  .meta({ id: 'LocationAccepted' });
 
-export const lastKnownPositionSchema = z.object({
-  lat: z.number(),
-  lng: z.number(),
-  heading: z.number().nullable(),
-  speed: z.number().nullable(),
-  at: z.string().describe('When the device took the fix'),
-  live: z.boolean().describe('The driver is in the live index with a fix no older than 60 s'),
-});
+export const lastKnownPositionSchema = z
+  .object({
+    lat: z.number(),
+    lng: z.number(),
+    heading: z.number().nullable(),
+    speed: z.number().nullable(),
+    at: z.string().describe('When the device took the fix'),
+    live: z.boolean().describe('The driver is in the live index with a fix no older than 60 s'),
+  })
+  .meta({ id: 'DriverPosition' });
 export type LastKnownPosition = z.infer<typeof lastKnownPositionSchema>;
 
 /** A validated fix, as the use case works with it. */

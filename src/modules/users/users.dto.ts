@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../common/auth/roles.js';
-import { paginationQuery } from '../../common/http/pagination.js';
+import { paginationQuery, pageMetaSchema } from '../../common/http/pagination.js';
 import { TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
 
 const email = z.email().max(254);
@@ -45,19 +45,21 @@ export const listUsersQuery = paginationQuery.extend({
 });
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
 
-export const userViewSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  name: z.string(),
-  phone: z.string().nullable(),
-  role,
-  tenantCode: z.string().nullable(),
-  status: z.enum(['ACTIVE', 'DISABLED']),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const userViewSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    role,
+    tenantCode: z.string().nullable(),
+    status: z.enum(['ACTIVE', 'DISABLED']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'User' });
 
 export const userPageSchema = z.object({
   data: z.array(userViewSchema),
-  meta: z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() }),
+  meta: pageMetaSchema,
 });

@@ -1,5 +1,16 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Public } from '../../../common/auth/decorators.js';
@@ -18,13 +29,29 @@ export const SANDBOX_CHECKOUT_ROUTES = ['pay/:token', 'pay/:token/pay', 'pay/:to
 
 type Outcome = 'pay' | 'decline';
 
+const HTML = { 'text/html': { schema: { type: 'string' } } };
+
+/** What Pay and Decline answer: always the page again, its status saying how it went. */
+const SubmitResponses = () =>
+  applyDecorators(
+    ApiResponse({ status: 200, description: 'Applied: the page with the outcome', content: HTML }),
+    ApiResponse({
+      status: 409,
+      description: 'No longer payable (paid, failed or expired): the page as it stands',
+      content: HTML,
+    }),
+    ApiResponse({ status: 503, description: 'The payment could not be applied just now: try again', content: HTML }),
+  );
+
 /**
  * The sandbox provider's hosted checkout (HTML, not part of the API). Pay and Decline post back here;
  * the sandbox then signs the event a real provider would send and hands it to the webhook handling in
  * process (verification, deduplication, money checks: the path of `POST /api/payments/webhooks/sandbox`,
  * without an HTTP round trip to itself), and shows the result.
  */
-@ApiExcludeController()
+@ApiTags('checkout')
+@ApiParam({ name: 'token', description: 'The signed token of a checkout link (`payment.checkoutUrl`)' })
+@ApiResponse({ status: 404, description: 'No such checkout: the link is not valid', content: HTML })
 @Controller('pay')
 export class SandboxCheckoutController {
   constructor(
@@ -38,6 +65,8 @@ export class SandboxCheckoutController {
   @Get(':token')
   @Public()
   @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'The sandbox checkout page: amount, merchant, and Pay / Decline while payable' })
+  @ApiResponse({ status: 200, description: 'The page', content: HTML })
   async page(@Param('token') token: string, @Res() reply: FastifyReply) {
     await this.render(reply, token, 200);
   }
@@ -46,6 +75,8 @@ export class SandboxCheckoutController {
   @Public()
   @UseGuards(CheckoutRateLimitGuard)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Pay (sandbox: always succeeds); the signed payment.succeeded webhook is applied' })
+  @SubmitResponses()
   pay(@Param('token') token: string, @Res() reply: FastifyReply) {
     return this.submit(token, 'pay', reply);
   }
@@ -54,6 +85,10 @@ export class SandboxCheckoutController {
   @Public()
   @UseGuards(CheckoutRateLimitGuard)
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Decline (sandbox: always fails the payment); the signed payment.failed webhook is applied',
+  })
+  @SubmitResponses()
   decline(@Param('token') token: string, @Res() reply: FastifyReply) {
     return this.submit(token, 'decline', reply);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Public } from '../../../common/auth/decorators.js';
@@ -11,6 +11,8 @@ import { returnHtml } from './return-page.js';
 import { StripeProvider, type HostedSession } from './stripe-provider.js';
 
 /** Paths outside the `/api` prefix: the links a customer's browser follows. */
+const HTML = { 'text/html': { schema: { type: 'string' } } };
+
 export const STRIPE_CHECKOUT_ROUTES = ['pay/stripe/:token', 'pay/stripe/:token/return'];
 
 interface Found {
@@ -25,7 +27,9 @@ interface Found {
  * customer back to `…/return`, which shows where the payment stands. The payment itself is recorded
  * only from the signed webhook, never from the browser coming back.
  */
-@ApiExcludeController()
+@ApiTags('checkout')
+@ApiParam({ name: 'token', description: 'The signed token of a checkout link (`payment.checkoutUrl`)' })
+@ApiResponse({ status: 404, description: 'No such checkout: the link is not valid', content: HTML })
 @Controller('pay/stripe')
 export class StripeCheckoutController {
   constructor(
@@ -37,6 +41,14 @@ export class StripeCheckoutController {
 
   @Get(':token')
   @Public()
+  @ApiOperation({ summary: "Stripe checkout link: opens the payment's one Checkout Session and redirects to it" })
+  @ApiResponse({ status: 303, description: "To Stripe's hosted payment page" })
+  @ApiResponse({
+    status: 409,
+    description: 'No longer payable (paid, failed or expired): a page saying so',
+    content: HTML,
+  })
+  @ApiResponse({ status: 503, description: 'Stripe could not be reached: a page asking to try again', content: HTML })
   async open(@Param('token') token: string, @Res() reply: FastifyReply) {
     const found = await this.find(token);
     if (!found) return notFound(reply);
@@ -54,6 +66,8 @@ export class StripeCheckoutController {
 
   @Get(':token/return')
   @Public()
+  @ApiOperation({ summary: 'Where Stripe sends the customer back: the payment as it stands' })
+  @ApiResponse({ status: 200, description: 'The page', content: HTML })
   async returned(@Param('token') token: string, @Res() reply: FastifyReply) {
     const found = await this.find(token);
     return found ? this.page(reply, found, 200) : notFound(reply);
