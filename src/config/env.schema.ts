@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requiredSecrets } from './signing-secret.js';
+import { requiredSecrets } from './required-secrets.js';
 
 const weakSecrets = new Set(['secret', 'changeme', 'change-me', 'password', 'jwt-secret', 'development-only-secret']);
 

@@ -11,7 +11,7 @@ import type { Env } from './env.schema.js';
  * - embedded (no DATABASE_URL): a random secret kept in DATA_DIR, so tokens survive restarts yet
  *   nobody can sign one from a value in the source; with DATA_DIR=:memory:, random per process;
  * - real infrastructure: processes must share the secret, so only tests (NODE_ENV=test) fall back to
- *   a fixed value; anywhere else the environment check refuses to start (`requiredSecrets`).
+ *   a fixed value; anywhere else the environment check refuses to start (required-secrets.ts).
  */
 interface SecretSpec {
   /** The variable that sets it. */
@@ -74,15 +74,4 @@ export function signingSecret(env: Env): PlatformSecret {
 /** The key the sandbox provider signs and checks its webhooks with. */
 export function sandboxWebhookSecret(env: Env): PlatformSecret {
   return platformSecret(env, SANDBOX_WEBHOOKS);
-}
-
-/**
- * The variables a setup on real infrastructure must set: its processes have to share these secrets (the
- * sandbox's only while it is the payment provider).
- */
-export function requiredSecrets(
-  env: Pick<Env, 'DATABASE_URL' | 'NODE_ENV' | 'PAYMENT_PROVIDER'>,
-): SecretSpec['variable'][] {
-  if (!env.DATABASE_URL || env.NODE_ENV === 'test') return [];
-  return env.PAYMENT_PROVIDER === 'sandbox' ? [SIGNING.variable, SANDBOX_WEBHOOKS.variable] : [SIGNING.variable];
 }

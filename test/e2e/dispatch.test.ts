@@ -462,7 +462,9 @@ for (const kind of ['embedded', 'real'] as const) {
         pickup: { ...start, address: 'Airport 1' },
         dropoff: { lat: 50.05, lng: 8.57, address: 'Hotel 2' },
         vehicleClass: 'XL',
-        scheduledAt: new Date(Date.now() + 4_000).toISOString(),
+        // Far enough ahead that paying (slow on a busy machine) ends before the release time, which is
+        // 1 s (RIDE_DISPATCH_LEAD_MS) before it: a ride paid after that goes straight to dispatch.
+        scheduledAt: new Date(Date.now() + 10_000).toISOString(),
       });
       const history = async () =>
         (
@@ -471,7 +473,10 @@ for (const kind of ['embedded', 'real'] as const) {
             200,
           )
         ).data;
-      await waitFor(async () => (await history()).some((event) => event.to === 'SCHEDULED'), { what: 'SCHEDULED' });
+      await waitFor(async () => (await history()).some((event) => event.to === 'SCHEDULED'), {
+        timeoutMs: 15_000,
+        what: 'SCHEDULED',
+      });
       const offer = await offerFor(xl, ride.id);
       const events = await history();
       const scheduled = events.find((event) => event.to === 'SCHEDULED')!;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLIENT_EVENTS, SERVER_EVENTS } from './realtime-events.js';
+import type { ClientEvent, ServerEvent } from './realtime-events.js';
 import { REALTIME_NAMESPACE } from './realtime-publisher.js';
 
 /** Where the page lives in the repository. */
@@ -22,7 +22,11 @@ interface JsonSchema {
  * docs/REALTIME.md, generated from the event schemas of realtime-events.ts: the socket contract a
  * client team reads, which cannot drift from the code (a test compares the committed page to this).
  */
-export function realtimeEventsMarkdown(): string {
+/** The page for these events (src/socket-events.ts has them all). */
+export function realtimeEventsMarkdown(events: {
+  server: Record<string, ServerEvent>;
+  client: Record<string, ClientEvent>;
+}): string {
   const lines = [
     '# Realtime events',
     '',
@@ -36,11 +40,11 @@ export function realtimeEventsMarkdown(): string {
     '',
     '## Server → client',
   ];
-  for (const [name, event] of Object.entries(SERVER_EVENTS)) {
+  for (const [name, event] of Object.entries(events.server)) {
     lines.push('', `### \`${name}\``, '', event.when, '', `Rooms: ${event.rooms}.`, '', ...describe(event.payload));
   }
   lines.push('', '## Client → server');
-  for (const [name, event] of Object.entries(CLIENT_EVENTS)) {
+  for (const [name, event] of Object.entries(events.client)) {
     lines.push('', `### \`${name}\``, '', event.what, '', `Who: ${event.who}.`, '', ...describe(event.payload));
     if (event.ack) lines.push('', 'Acknowledged with:', '', ...describe(event.ack));
   }

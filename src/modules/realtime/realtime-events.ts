@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { TENANT_CODE_PATTERN } from '../../infra/database/tenant-code.js';
-import { locationBody } from '../tracking/location.dto.js';
 
 // The Socket.IO contract of namespace /realtime, one schema per event: the pushes type their messages
 // from these, the gateway parses client events with them, and docs/REALTIME.md is generated from them
@@ -57,7 +56,8 @@ export const refreshRequest = z.strictObject({
   token: z.string().min(1).describe('A fresher access token of the same session (from POST /api/auth/refresh)'),
 });
 
-const refusal = z.object({ ok: z.literal(false), error: z.string() });
+/** How a client event is refused in its acknowledgement. */
+export const refusal = z.object({ ok: z.literal(false), error: z.string() });
 
 export const refreshAck = z.union([
   z.object({ ok: z.literal(true), expiresAt: z.string().nullable().describe('When the new token expires') }),
@@ -66,13 +66,6 @@ export const refreshAck = z.union([
 export type RefreshAck = z.infer<typeof refreshAck>;
 
 export const watchAck = z.union([z.object({ ok: z.literal(true), room: z.string() }), refusal]);
-
-export const locationAck = z.union([
-  z.object({ ok: z.literal(true), accepted: z.number().int() }),
-  refusal.extend({
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  }),
-]);
 
 export interface ServerEvent {
   rooms: string;
@@ -111,7 +104,11 @@ export const SERVER_EVENTS: Record<string, ServerEvent> = {
   },
 };
 
-/** What a client may send, and what it is acknowledged with. */
+/**
+ * What a client may send to the realtime module itself, and what it is acknowledged with. Feature
+ * modules document the events they add (`RealtimeGateway.handle`) beside them; src/socket-events.ts
+ * gathers all of them for docs/REALTIME.md.
+ */
 export const CLIENT_EVENTS: Record<string, ClientEvent> = {
   'order.watch': {
     who: 'Anyone who may read the order over HTTP',
@@ -129,11 +126,5 @@ export const CLIENT_EVENTS: Record<string, ClientEvent> = {
     what: 'Swap in a fresher access token of the same session, so the socket outlives its first token (it ends when its token expires otherwise); a token of another session, user, role or tenant is refused.',
     payload: refreshRequest,
     ack: refreshAck,
-  },
-  'driver.location': {
-    who: 'DRIVER',
-    what: 'Report positions, as `POST /api/drivers/me/location` does: one fix, or a batch of fixes.',
-    payload: locationBody,
-    ack: locationAck,
   },
 };
